@@ -196,7 +196,7 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 
 var (
 	emailPattern = regexp.MustCompile(`[^\s'"<>(),;:]+@[^\s'"<>(),;:]+\.[A-Za-z]{2,}`)
-	phonePattern = regexp.MustCompile(`(^|[^\w+])(\+?\d[\d\- ().]{5,}\d)\b`)
+	phonePattern = regexp.MustCompile(`(^|[^\w+])(\+?\(?\d[\d\- ().]{5,}\d)\b`)
 )
 
 // Redact masks email addresses and phone numbers in s, keeping the last two
