@@ -1,0 +1,48 @@
+# Herald's two commands: `make dev` and `make test`. Both bring up their own
+# PostgreSQL and Redis (installing them on Debian when missing).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/herald
+DEV_DB ?= herald
+export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmode=disable
+
+.PHONY: dev test services build generate migrate seed fmt vet ci chaos bench
+
+## dev: start services, migrate, seed the demo firm and serve the portal
+dev: services build
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DEV_DB)'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(DEV_DB)"
+	$(BIN) migrate up
+	$(BIN) seed --demo
+	@echo ""
+	@echo "  Herald is starting at http://127.0.0.1:8080  (dev sign-in: pick any name and role)"
+	@echo ""
+	HERALD_ENV=dev HERALD_DEV_LOGIN=true HERALD_DELIVERY=sandbox \
+		HERALD_WEBHOOK_SECRET_GENERIC=$${HERALD_WEBHOOK_SECRET_GENERIC:-dev-generic-secret} \
+		$(BIN) run
+
+## test: start services, then run every test against real PostgreSQL and Redis
+test: services-browser
+	$(GO) test -count=1 -timeout 20m ./...
+
+services:
+	@.ci/services
+
+services-browser:
+	@.ci/services --browser
+
+build: generate
+	$(GO) build -o $(BIN) .
+
+## generate: regenerate templ components (the generated files are committed)
+generate:
+	$(GO) tool templ generate -log-level error
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+ci:
+	bash .ci/run

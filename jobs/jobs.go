@@ -1,0 +1,86 @@
+// Package jobs adapts asynq to Herald's domain: task names and payloads,
+// the enqueuer the domain calls, and the worker that runs handlers, the
+// periodic scheduler and the sweeper. Redis only wakes workers; every task
+// stands for a row in PostgreSQL that the handler re-reads.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task types.
+const (
+	TypeProcessEvent   = "event:process"
+	TypeDeliverMessage = "message:deliver"
+)
+
+// Queues, with weights in NewWorker.
+const (
+	QueueIngest   = "ingest"
+	QueueDelivery = "delivery"
+	QueueDefault  = "default"
+)
+
+// IDPayload is the payload of every task: an id, never the data.
+type IDPayload struct {
+	ID int64 `json:"id"`
+}
+
+// Client enqueues wake-ups. Enqueuing a task id that is already queued is
+// not an error: the wake-up is already there.
+type Client struct {
+	c *asynq.Client
+}
+
+// NewClient wraps an asynq client.
+func NewClient(opt asynq.RedisConnOpt) *Client { return &Client{c: asynq.NewClient(opt)} }
+
+// Close releases the Redis connection.
+func (c *Client) Close() error { return c.c.Close() }
+
+// Enqueue schedules typ for id under a caller-chosen unique task id; at the
+// zero time means now.
+func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int64, at time.Time) error {
+	b, _ := json.Marshal(IDPayload{ID: id})
+	opts := []asynq.Option{asynq.TaskID(taskID), asynq.Queue(queue), asynq.MaxRetry(3), asynq.Timeout(2 * time.Minute)}
+	if !at.IsZero() {
+		opts = append(opts, asynq.ProcessAt(at))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := c.c.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("enqueue %s %s: %w", typ, taskID, err)
+	}
+	return nil
+}
+
+// EnqueueEvent wakes the processor for a stored inbound event.
+func (c *Client) EnqueueEvent(ctx context.Context, eventID int64) error {
+	return c.Enqueue(ctx, TypeProcessEvent, QueueIngest, fmt.Sprintf("event:%d", eventID), eventID, time.Time{})
+}
+
+// EnqueueMessage wakes delivery for a ledger message at its due time. The
+// attempt number is part of the task id so a retry's wake-up never collides
+// with the attempt that scheduled it.
+func (c *Client) EnqueueMessage(ctx context.Context, messageID int64, attempt int, at time.Time) error {
+	return c.Enqueue(ctx, TypeDeliverMessage, QueueDelivery, fmt.Sprintf("msg:%d:%d", messageID, attempt), messageID, at)
+}
+
+// DecodeID reads an IDPayload; a bad payload is never retried.
+func DecodeID(t *asynq.Task) (int64, error) {
+	var p IDPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ID <= 0 {
+		return 0, fmt.Errorf("bad %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	}
+	return p.ID, nil
+}
