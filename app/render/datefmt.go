@@ -74,9 +74,28 @@ var namedTimeFormats = map[string]string{
 
 // formatDate formats d for fc. layout is a named style (full, long, medium,
 // short), a strftime-like layout (contains '%') or a Go reference layout.
+//
+// The "when" style is the full date followed by the time of day when d has
+// one ("Monday, March 16, 2026 at 9:30 AM"), so reminders read well whether
+// the case system sent a date or a datetime.
 func formatDate(d Date, fc formatContext, layout string) string {
 	if layout == "" {
 		layout = "full"
+	}
+	if layout == "when" {
+		day := formatDate(d, fc, "full")
+		if d.DateOnly {
+			return day
+		}
+		t := d.local(fc.loc)
+		clock := formatLayout(t, fc.lang, namedTimeFormats[fc.lang])
+		if fc.lang == "es" {
+			if h := t.Hour() % 12; h == 1 {
+				return day + " a la " + clock
+			}
+			return day + " a las " + clock
+		}
+		return day + " at " + clock
 	}
 	if named, ok := namedDateFormats[fc.lang][layout]; ok {
 		layout = named
