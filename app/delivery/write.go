@@ -10,7 +10,8 @@ import (
 // WriteState records how far an HTTP request got, so a failure can be
 // classified as "never sent" (safe to retry) or "maybe sent" (reconcile).
 // It is filled in by net/http through the httptrace hooks TrackWrite installs
-// and is safe for concurrent use.
+// and is safe for concurrent use. The zero WriteState describes a request that
+// never started, for failures detected before any I/O.
 type WriteState struct {
 	mu        sync.Mutex
 	conns     int  // connections obtained (one per transport attempt)
@@ -49,7 +50,9 @@ func (w *WriteState) update(f func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f()
-	close(w.changed)
+	if w.changed != nil {
+		close(w.changed)
+	}
 	w.changed = make(chan struct{})
 }
 
