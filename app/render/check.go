@@ -26,9 +26,11 @@ func scanTemplate(src string) scanResult {
 		res:    scanResult{problems: problems, guarded: map[string]bool{}},
 	}
 	for _, b := range blocks {
-		if b.isTag {
+		switch {
+		case b.isTag:
 			c.tag(b)
-		} else {
+		case c.inComment:
+		default:
 			c.expr(b.toks, false)
 		}
 	}
