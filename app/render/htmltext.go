@@ -15,7 +15,7 @@ var blockTags = map[string]bool{
 }
 
 // lineTags end a line.
-var lineTags = map[string]bool{"tr": true, "li": true, "br": true}
+var lineTags = map[string]bool{"tr": true, "br": true}
 
 // skipTags have content that is not text for the reader.
 var skipTags = map[string]bool{"head": true, "style": true, "script": true, "title": true}
@@ -75,8 +75,10 @@ func HTMLToText(src string) string {
 			case tag == "a" && tt == html.EndTagToken && inLink:
 				inLink = false
 				b.WriteString(linkWithURL(strings.TrimSpace(linkText.String()), href))
-			case tag == "li" && tt != html.EndTagToken:
-				write("\n- ")
+			case tag == "li":
+				if tt != html.EndTagToken {
+					write("\n- ")
+				}
 			case lineTags[tag]:
 				write("\n")
 			case blockTags[tag]:
