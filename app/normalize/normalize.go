@@ -200,7 +200,7 @@ func (n *Normalizer) apply(c *Case, field, raw string, out *fieldOutcome) []sani
 			c.Client.Timezone = &name
 		}
 	case FieldIsAutomationPaused:
-		b, ok := flag(raw)
+		b, ok := parseFlag(raw)
 		out.format = "boolean"
 		if ok {
 			c.IsAutomationPaused = &b

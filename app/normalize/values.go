@@ -76,9 +76,9 @@ func timezone(raw string) (string, bool) {
 	return loc.String(), true
 }
 
-// flag reads a boolean CMS value: true/false, yes/no, y/n, 1/0, on/off,
+// parseFlag reads a boolean CMS value: true/false, yes/no, y/n, 1/0, on/off,
 // checked/unchecked, paused.
-func flag(raw string) (bool, bool) {
+func parseFlag(raw string) (bool, bool) {
 	switch strings.ToLower(strings.TrimSpace(raw)) {
 	case "true", "yes", "y", "1", "on", "checked", "paused", "t", "x":
 		return true, true
