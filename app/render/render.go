@@ -104,7 +104,8 @@ type Engine struct {
 	set  *pongo2.TemplateSet
 
 	mu    sync.RWMutex
-	cache map[string]*compiled
+	cache map[string]*compiled      // parsed parts by content
+	zones map[string]*time.Location // loaded time zones by name
 }
 
 // maxCached bounds the parse cache; it is cleared when full.
@@ -121,7 +122,7 @@ func New(opts Options) *Engine {
 	if opts.Locale == "" {
 		opts.Locale = "en"
 	}
-	return &Engine{opts: opts, set: newSet(), cache: map[string]*compiled{}}
+	return &Engine{opts: opts, set: newSet(), cache: map[string]*compiled{}, zones: map[string]*time.Location{}}
 }
 
 // part names, as used in Problem.Part.
@@ -172,9 +173,9 @@ func (e *Engine) Render(t Template, v Vars) (Rendered, error) {
 func (e *Engine) formatContext(t Template, v Vars) (formatContext, error) {
 	loc := e.opts.FirmLocation
 	if v.Timezone != "" {
-		l, err := time.LoadLocation(v.Timezone)
+		l, err := e.location(v.Timezone)
 		if err != nil {
-			return formatContext{}, fmt.Errorf("%w: time zone %q: %w", ErrVars, v.Timezone, err)
+			return formatContext{}, err
 		}
 		loc = l
 	}
@@ -184,6 +185,24 @@ func (e *Engine) formatContext(t Template, v Vars) (formatContext, error) {
 	}
 	lang = ChooseLanguage([]string{"en", "es"}, lang, e.opts.Locale)
 	return formatContext{loc: loc, lang: lang, now: e.opts.Now()}, nil
+}
+
+// location loads a time zone once per engine (loading parses tzdata).
+func (e *Engine) location(name string) (*time.Location, error) {
+	e.mu.RLock()
+	loc, ok := e.zones[name]
+	e.mu.RUnlock()
+	if ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: time zone %q: %w", ErrVars, name, err)
+	}
+	e.mu.Lock()
+	e.zones[name] = loc
+	e.mu.Unlock()
+	return loc, nil
 }
 
 // renderPart renders one part after the strict checks.
