@@ -19,11 +19,14 @@ var heraldFilters = map[string]pongo2.FilterFunction{
 
 // allowedFilters are the filters a template may use; every other pongo2
 // filter is banned in the engine's template set and reported by Lint.
+// safe (raw HTML from case data), date/time (Go layouts in the server's
+// zone), random, stringformat (Go's %v of internals) and the filters that
+// emit HTML which autoescaping would then show as text are left out.
 var allowedFilters = map[string]bool{
 	"format_date": true, "format_time": true, "days_until": true,
 	"default": true, "default_if_none": true,
 	"upper": true, "lower": true, "title": true, "capfirst": true,
-	"escape": true, "e": true, "striptags": true, "linebreaksbr": true, "linebreaks": true,
+	"striptags":     true,
 	"truncatechars": true, "truncatewords": true, "wordwrap": true,
 	"length": true, "first": true, "last": true, "join": true, "cut": true,
 	"pluralize": true, "yesno": true, "urlencode": true, "add": true,

@@ -57,6 +57,8 @@ func ScanPrivileged(text string, sensitiveWords []string) []Hit {
 		add(HitSSN, m[0], m[1])
 	}
 	for _, m := range reBirthWord.FindAllStringIndex(text, -1) {
+		// reBirthWord ends by consuming one non-word character (RE2 has no
+		// look-ahead); give it back so the date search sees it.
 		rest := text[m[1]:]
 		if m[1] > m[0] && !isWordByte(text[m[1]-1]) {
 			rest = text[m[1]-1:]
@@ -68,34 +70,18 @@ func ScanPrivileged(text string, sensitiveWords []string) []Hit {
 	for _, m := range reAmount.FindAllStringIndex(text, -1) {
 		add(HitAmount, m[0], m[1])
 	}
-	lower := strings.ToLower(text)
 	for _, w := range sensitiveWords {
-		w = strings.ToLower(strings.TrimSpace(w))
-		if w == "" || len(lower) != len(text) {
-			if w != "" {
-				hits = append(hits, wordHitsFold(text, w)...)
-			}
-			continue
-		}
-		for from := 0; ; {
-			i := strings.Index(lower[from:], w)
-			if i < 0 {
-				break
-			}
-			start := from + i
-			end := start + len(w)
-			if wholeWord(text, start, end) {
-				add(HitSensitiveWord, start, end)
-			}
-			from = end
+		if w = strings.TrimSpace(w); w != "" {
+			hits = append(hits, wordHits(text, w)...)
 		}
 	}
 	return dedupeHits(hits)
 }
 
-// wordHitsFold is the slow path for texts whose lower-case form changes
-// byte length (rare letters); it uses a case-insensitive regexp.
-func wordHitsFold(text, w string) []Hit {
+// wordHits finds w in text, case-insensitively, as a whole word or phrase.
+// Boundaries are checked on Unicode letters and digits, so accented words
+// ("acusación") work where regexp's ASCII \b would not.
+func wordHits(text, w string) []Hit {
 	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(w))
 	var hits []Hit
 	for _, m := range re.FindAllStringIndex(text, -1) {
