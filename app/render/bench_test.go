@@ -46,3 +46,24 @@ func TestCompileCache(t *testing.T) {
 		t.Errorf("len(cache) = %d after a new version, want 2", got)
 	}
 }
+
+func TestRenderConcurrent(t *testing.T) {
+	e := newTestEngine()
+	tpl := Template{Channel: ChannelEmail, Subject: "Case {{ case_number }}", HTML: `<p>{{ next_court_date|format_date:"when" }}</p>`}
+	want, err := e.Render(tpl, SampleVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Rendered)
+	for range 8 {
+		go func() {
+			got, _ := e.Render(tpl, SampleVars())
+			done <- got
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != want {
+			t.Errorf("concurrent Render() = %+v, want %+v", got, want)
+		}
+	}
+}
