@@ -34,9 +34,9 @@ func ParsePath(s string) (Path, error) {
 		if seg == "" {
 			return nil, fmt.Errorf("path %q: empty segment", s)
 		}
-		name, rest, _ := strings.Cut(seg, "[")
-		if rest != "" {
-			rest = "[" + rest
+		name, rest := seg, ""
+		if i := strings.IndexByte(seg, '['); i >= 0 {
+			name, rest = seg[:i], seg[i:]
 		}
 		if name != "" {
 			if n, err := strconv.Atoi(name); err == nil && n >= 0 {
