@@ -11,7 +11,7 @@ import (
 	"github.com/heraldhq/herald/config"
 )
 
-func newTestNormalizer(t *testing.T, src Source) *Normalizer {
+func newTestNormalizer(t testing.TB, src Source) *Normalizer {
 	t.Helper()
 	sm, err := sanitize.NewStatusMap(sanitize.DefaultStatuses())
 	if err != nil {
@@ -28,7 +28,7 @@ func newTestNormalizer(t *testing.T, src Source) *Normalizer {
 	return n
 }
 
-func loadSource(t *testing.T, name string) Source {
+func loadSource(t testing.TB, name string) Source {
 	t.Helper()
 	src, err := LoadSource(config.SourcesFS, name)
 	if err != nil {
