@@ -104,9 +104,12 @@ func (r AuditReport) WriteMarkdown(w io.Writer) error {
 				findings = append(findings, fmt.Sprintf("%s ×%d", code, n))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %.1f%% (%d/%d) | %.1f%% (%d/%d) | %s | %s |\n", f.Field,
-			100*f.FillRate, f.Filled, r.Records, 100*f.InvalidRate, f.Invalid, f.Filled,
-			mdCell(strings.Join(formats, ", ")), strings.Join(findings, ", "))
+		invalid := "—"
+		if f.Filled > 0 {
+			invalid = fmt.Sprintf("%.1f%% (%d/%d)", 100*f.InvalidRate, f.Invalid, f.Filled)
+		}
+		fmt.Fprintf(&b, "| %s | %.1f%% (%d/%d) | %s | %s | %s |\n", f.Field, 100*f.FillRate, f.Filled, r.Records,
+			invalid, mdCell(strings.Join(formats, ", ")), strings.Join(findings, ", "))
 	}
 	b.WriteString("\n## Status values\n\n")
 	if len(r.Statuses) == 0 {

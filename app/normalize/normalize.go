@@ -96,6 +96,15 @@ func (n *Normalizer) Source() Source { return n.src }
 // case_id yields the Result (with a missing_field finding) and an error
 // wrapping ErrMissingCaseID; a missing client_id is only a finding, because
 // the case can still be updated from a later event.
+//
+// Values whose problem has no finding code in the data_findings check
+// constraint become nil without a finding: a preferred_language that names
+// no ISO 639-1 language (messages then use the firm's default language), a
+// timezone that time.LoadLocation rejects (the firm's zone is used), an
+// is_automation_paused that is not a recognisable boolean, and objects or
+// arrays where a scalar belongs. The audit (Auditor) still counts them as
+// invalid, so they are visible. Only case_id and client_id produce
+// missing_field when absent; other fields are optional.
 func (n *Normalizer) Normalize(raw []byte) (Result, error) {
 	body, err := decodeObject(raw)
 	if err != nil {

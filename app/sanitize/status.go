@@ -37,7 +37,6 @@ func NewStatusMap(statuses []Status) (*StatusMap, error) {
 				return nil, fmt.Errorf("sanitize: status %q is listed twice", st.Key)
 			}
 		}
-		st.Aliases = append([]string(nil), st.Aliases...)
 		m.statuses = append(m.statuses, Status{Key: st.Key, Label: st.Label})
 		for _, name := range append([]string{st.Key, st.Label}, st.Aliases...) {
 			if err := m.AddAlias(name, st.Key); err != nil {
