@@ -41,7 +41,8 @@ type twilioMessage struct {
 // FakeTwilio is a local Twilio Programmable Messaging API:
 // POST /2010-04-01/Accounts/{AccountSid}/Messages.json creates a message and
 // GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json fetches one.
-// Scripted Steps and latency apply to creates only.
+// Scripted Steps and latency apply to creates only. Its scripting methods
+// (Enqueue, SetDefault, SetLatency, Stats) are safe for concurrent use.
 type FakeTwilio struct {
 	*script
 	// URL is the base URL to configure the sender with.
