@@ -28,12 +28,14 @@ type subcommand struct {
 
 func subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"serve":   {"serve the portal, webhooks, JSON API, /healthz, /readyz and /metrics", runServe},
-		"work":    {"run the asynq worker, the scheduler and the sweeper", runWork},
-		"run":     {"serve and work in one process (what make dev uses)", runBoth},
-		"migrate": {"apply or roll back database migrations: up | down | status | reset", runMigrate},
-		"seed":    {"load default templates, rules and statuses; --demo adds a demo firm", runSeed},
-		"token":   {"manage API tokens: token create --name N --role ROLE", runToken},
+		"serve":     {"serve the portal, webhooks, JSON API, /healthz, /readyz and /metrics", runServe},
+		"work":      {"run the asynq worker, the scheduler and the sweeper", runWork},
+		"run":       {"serve and work in one process (what make dev uses)", runBoth},
+		"migrate":   {"apply or roll back database migrations: up | down | status | reset", runMigrate},
+		"seed":      {"load default templates, rules and statuses; --demo adds a demo firm", runSeed},
+		"token":     {"manage API tokens: token create --name N --role ROLE", runToken},
+		"normalize": {"normalize CMS events from stdin (JSON or JSON Lines) to canonical JSON; no database", runNormalize},
+		"audit":     {"field audit of CMS records: --source NAME FILE... or --from-db", runAudit},
 	}
 }
 
@@ -63,7 +65,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	err := cmd.run(ctx, args[1:], pio)
+	var ec exitCode
 	switch {
+	case errors.As(err, &ec):
+		return int(ec)
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
