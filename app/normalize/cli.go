@@ -147,7 +147,7 @@ func RunNormalize(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			reportError(stderr, "stdin", line, err)
 			return
 		}
-		if err := enc.Encode(res); err != nil {
+		if err := enc.Encode(res.Case); err != nil {
 			status = 1
 			fmt.Fprintf(stderr, "normalize: write: %v\n", err)
 		}

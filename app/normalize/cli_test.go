@@ -32,7 +32,7 @@ func TestRunNormalize(t *testing.T) {
 		{"jsonl with bad lines", []string{"--date-order", "DMY"}, input, 1, []string{"C-1", "C-4"},
 			[]string{"stdin:2:36: invalid JSON", "stdin:4: normalize: case_id is missing"},
 			func(t *testing.T, lines []map[string]any) {
-				dates := lines[1]["case"].(map[string]any)["dates"].(map[string]any)
+				dates := lines[1]["dates"].(map[string]any)
 				if got := dates["next_court_date"]; got != "2026-03-04" {
 					t.Errorf("DMY next_court_date = %v, want 2026-03-04", got)
 				}
@@ -62,7 +62,7 @@ func TestRunNormalize(t *testing.T) {
 					t.Fatalf("stdout line %q is not JSON: %v", l, err)
 				}
 				lines = append(lines, m)
-				ids = append(ids, m["case"].(map[string]any)["case_id"].(string))
+				ids = append(ids, m["case_id"].(string))
 			}
 			if strings.Join(ids, ",") != strings.Join(tt.wantIDs, ",") {
 				t.Errorf("case ids = %v, want %v", ids, tt.wantIDs)
