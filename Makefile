@@ -6,7 +6,7 @@ BIN := bin/herald
 DEV_DB ?= herald
 export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmode=disable
 
-.PHONY: dev test services build generate migrate seed fmt vet ci chaos bench
+.PHONY: dev test services services-browser build generate fmt vet ci fuzz
 
 ## dev: start services, migrate, seed the demo firm and serve the portal
 dev: services build
@@ -24,6 +24,7 @@ dev: services build
 ## test: start services, then run every test against real PostgreSQL and Redis
 test: services-browser
 	$(GO) test -count=1 -timeout 20m ./...
+	@.ci/fuzz
 
 services:
 	@.ci/services
@@ -37,6 +38,10 @@ build: generate
 ## generate: regenerate templ components (the generated files are committed)
 generate:
 	$(GO) tool templ generate -log-level error
+
+## fuzz: every fuzz target for FUZZTIME (default 4s) each
+fuzz:
+	@.ci/fuzz
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
