@@ -1,0 +1,120 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/heraldhq/herald/app/ledger"
+)
+
+// Alert tells people about new dead letters: one email to each of
+// AlertEmails (through the email Sender) and one POST of {"text": …} to
+// AlertWebhook (Slack-compatible), batched so at most one alert goes out per
+// AlertGap across every process, carrying the counts since the last one. A
+// batch is marked alerted only when at least one channel succeeded. It
+// returns how many dead letters the alert reported (0 when none was sent).
+func (s *Service) Alert(ctx context.Context) (int, error) {
+	if len(s.cfg.AlertEmails) == 0 && s.cfg.AlertWebhook == "" {
+		return 0, nil
+	}
+	sent, b, err := s.d.Ledger.SendAlert(ctx, s.d.Clock.Now(), s.cfg.AlertGap, s.sendAlert)
+	if err != nil || !sent {
+		return 0, err
+	}
+	s.d.Log.InfoContext(ctx, "deliver", "event_type", "delivery.alert", "result", "sent",
+		"dead", b.Dead, "outcome_unknown", b.OutcomeUnknown)
+	return b.Total(), nil
+}
+
+// alertText renders the alert body.
+func (s *Service) alertText(b ledger.AlertBatch) (subject, text string) {
+	noun := "messages need"
+	if b.Total() == 1 {
+		noun = "message needs"
+	}
+	subject = fmt.Sprintf("Herald: %d %s attention", b.Total(), noun)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s: %d dead, %d with an unknown outcome.", subject, b.Dead, b.OutcomeUnknown)
+	codes := make([]string, 0, len(b.ByCode))
+	for c := range b.ByCode {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	var parts []string
+	for _, c := range codes {
+		label := c
+		if label == "" {
+			label = "no code"
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", label, b.ByCode[c]))
+	}
+	if len(parts) > 0 {
+		sb.WriteString(" Errors: " + strings.Join(parts, ", ") + ".")
+	}
+	if s.cfg.PublicURL != "" {
+		sb.WriteString(" Dead-letter inbox: " + strings.TrimRight(s.cfg.PublicURL, "/") + "/dead-letters")
+	}
+	return subject, sb.String()
+}
+
+// sendAlert delivers one batch on every configured channel; it fails only
+// when every channel failed.
+func (s *Service) sendAlert(ctx context.Context, b ledger.AlertBatch) error {
+	subject, text := s.alertText(b)
+	var errs []error
+	ok := 0
+	for _, to := range s.cfg.AlertEmails {
+		_, err := s.d.Senders[ChannelEmail].Send(ctx, Outgoing{Channel: ChannelEmail, To: to, Subject: subject, Text: text,
+			IdempotencyKey: fmt.Sprintf("alert:%d", b.IDs[0])})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("alert email: %w", err))
+			continue
+		}
+		ok++
+	}
+	if s.cfg.AlertWebhook != "" {
+		if err := s.postWebhook(ctx, text); err != nil {
+			errs = append(errs, err)
+		} else {
+			ok++
+		}
+	}
+	if ok == 0 {
+		return errors.Join(errs...)
+	}
+	for _, err := range errs {
+		s.d.Log.WarnContext(ctx, "deliver", "event_type", "delivery.alert", "result", "partial", "error", err)
+	}
+	return nil
+}
+
+func (s *Service) postWebhook(ctx context.Context, text string) error {
+	body, _ := json.Marshal(map[string]string{"text": text})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.AlertWebhook, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("alert webhook: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.d.HTTP.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is a secret (Slack puts the token in it)
+		}
+		return fmt.Errorf("alert webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("alert webhook: answered %s", resp.Status)
+	}
+	return nil
+}
