@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/normalize"
+	"github.com/heraldhq/herald/app/sanitize"
+)
+
+// envelope is what Accept needs from an event body before storing it.
+type envelope struct {
+	eventID    string
+	idFromHash bool
+	eventType  string
+	occurredAt *time.Time
+}
+
+// paths are a source's compiled envelope paths; nil when not mapped.
+type paths struct {
+	eventID, eventType, occurredAt normalize.Path
+}
+
+func compilePaths(src normalize.Source) (paths, error) {
+	var p paths
+	for _, m := range []struct {
+		dst  *normalize.Path
+		path string
+	}{{&p.eventID, src.EventID}, {&p.eventType, src.EventType}, {&p.occurredAt, src.OccurredAt}} {
+		if m.path == "" {
+			continue
+		}
+		c, err := normalize.ParsePath(m.path)
+		if err != nil {
+			return p, fmt.Errorf("source %q: %w", src.Name, err)
+		}
+		*m.dst = c
+	}
+	return p, nil
+}
+
+// maxEventIDLen bounds a CMS-supplied event id; longer ones are hashed.
+const maxEventIDLen = 200
+
+// readEnvelope checks body is one JSON object and extracts the event id
+// (or a body hash), type and time. A malformed body is a derrors.FieldError
+// that gives the line, column and byte offset of the problem.
+func readEnvelope(body []byte, p paths, loc *time.Location) (envelope, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return envelope{}, syntaxError(body, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return envelope{}, positionError(body, dec.InputOffset(), "unexpected data after the JSON object")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return envelope{}, derrors.Invalid("body", fmt.Sprintf("is a JSON %s, not an object", kind(v)),
+			"send one JSON object per request")
+	}
+	env := envelope{eventID: text(p.eventID, obj), eventType: text(p.eventType, obj)}
+	if len(env.eventType) > maxEventIDLen {
+		env.eventType = env.eventType[:maxEventIDLen]
+	}
+	if env.eventID == "" || len(env.eventID) > maxEventIDLen {
+		sum := sha256.Sum256(body)
+		env.eventID, env.idFromHash = "sha256:"+hex.EncodeToString(sum[:]), true
+	}
+	if s := text(p.occurredAt, obj); s != "" {
+		if r := sanitize.ParseDate(s, sanitize.DateOptions{Location: loc}); r.Date != nil {
+			t := r.Date.Time
+			env.occurredAt = &t
+		}
+	}
+	return env, nil
+}
+
+// text reads a scalar at p as trimmed text; "" when absent or not scalar.
+func text(p normalize.Path, obj map[string]any) string {
+	if p == nil {
+		return ""
+	}
+	v, _ := p.Lookup(obj)
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+func syntaxError(body []byte, err error, inputOffset int64) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return positionError(body, se.Offset, se.Error())
+	case errors.As(err, &te):
+		return positionError(body, te.Offset, te.Error())
+	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(body)) == 0:
+		return derrors.Invalid("body", "is empty", "send one JSON object per request")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return positionError(body, int64(len(body)), "unexpected end of JSON input")
+	}
+	return positionError(body, inputOffset, err.Error())
+}
+
+// positionError reports invalid JSON at a byte offset as line:column (both
+// 1-based, counting bytes) plus the offset.
+func positionError(body []byte, offset int64, msg string) error {
+	offset = max(0, min(offset, int64(len(body))))
+	before := body[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
+	return derrors.Invalid("body", fmt.Sprintf("invalid JSON at line %d, column %d (byte offset %d): %s", line, col, offset, msg),
+		"send one well-formed JSON object; the CMS's own log of this request shows the bytes")
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "value"
+}

@@ -1,0 +1,263 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/app/cases"
+	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/normalize"
+	"github.com/heraldhq/herald/app/sanitize"
+)
+
+// Process errors. An error from Process that wraps neither was not recorded
+// (the database was unreachable); the event's claim expires and the sweeper
+// retries it.
+var (
+	// ErrPermanent means the event was marked failed for good: bad data
+	// (no case_id, not JSON) or too many attempts. A human looks at it.
+	ErrPermanent = errors.New("event failed permanently")
+	// ErrWillRetry means the event was marked failed with a retry time;
+	// the sweeper re-enqueues it then.
+	ErrWillRetry = errors.New("event failed; the sweeper retries it")
+)
+
+// Event results reported in Outcome.Result.
+const (
+	ResultProcessed = "processed"
+	ResultStale     = "stale"
+	ResultSkipped   = "skipped"
+	ResultFailed    = "failed"
+)
+
+// Outcome describes one Process call, for the log line at the job edge.
+type Outcome struct {
+	InboundEventID int64
+	Source         string
+	EventType      string
+	CaseID         int64
+	Attempt        int
+	// Result is processed, stale, skipped (done already or claimed by
+	// another worker) or failed.
+	Result string
+	Change *cases.Change
+}
+
+// claimed is an inbound event this worker owns until its claim expires.
+type claimed struct {
+	id         int64
+	source     string
+	body       []byte
+	eventType  string
+	occurredAt *time.Time
+	attempts   int
+}
+
+// Process turns a stored event into a case version and plans messages for
+// it. It is idempotent: it claims the row first (received → processing, or a
+// processing row whose claim expired, or a failed row due for retry), and
+// an event already processed, stale, failed for good or claimed by a live
+// worker is skipped. The planner runs only after the case is committed; if
+// it fails the event is marked failed and retried, and cases.Apply replays
+// the stored change instead of writing a second version.
+func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, error) {
+	out := Outcome{InboundEventID: inboundEventID, Result: ResultSkipped}
+	ev, ok, err := s.claim(ctx, inboundEventID)
+	if err != nil || !ok {
+		return out, err
+	}
+	out.Source, out.EventType, out.Attempt = ev.source, ev.eventType, ev.attempts
+	// Never work past the claim: after it another worker may take over.
+	ctx, cancel := context.WithTimeout(ctx, s.opt.ClaimTimeout)
+	defer cancel()
+	ch, err := s.handle(ctx, ev)
+	if ch != nil {
+		out.Change, out.CaseID = ch, ch.CaseID
+	}
+	if err != nil {
+		out.Result = ResultFailed
+		return out, s.fail(ctx, ev, err)
+	}
+	out.Result = ResultProcessed
+	if ch.Stale {
+		out.Result = ResultStale
+	}
+	_, err = s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = $2, case_id = $3, error = '', retry_at = NULL,
+		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, out.Result, ch.CaseID, s.clock.Now())
+	if err != nil {
+		return out, fmt.Errorf("%w: mark inbound event %d %s: %w", derrors.Unavailable, ev.id, out.Result, err)
+	}
+	return out, nil
+}
+
+// claim takes ownership of the event for ClaimTimeout. ok is false when
+// there is nothing to do; a missing event is derrors.NotFound.
+func (s *Service) claim(ctx context.Context, id int64) (claimed, bool, error) {
+	now := s.clock.Now()
+	ev := claimed{id: id}
+	err := s.db.Pool.QueryRow(ctx, `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1,
+			claimed_until = $2
+		WHERE id = $1 AND (status = 'received'
+			OR (status = 'processing' AND coalesce(claimed_until, received_at) < $3)
+			OR (status = 'failed' AND retry_at <= $3))
+		RETURNING source, body, event_type, occurred_at, attempts`, id, now.Add(s.opt.ClaimTimeout), now).
+		Scan(&ev.source, &ev.body, &ev.eventType, &ev.occurredAt, &ev.attempts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		var exists bool
+		if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_events WHERE id = $1)`, id).Scan(&exists); err != nil {
+			return ev, false, fmt.Errorf("%w: look up inbound event %d: %w", derrors.Unavailable, id, err)
+		}
+		if !exists {
+			return ev, false, fmt.Errorf("%w: inbound event %d", derrors.NotFound, id)
+		}
+		return ev, false, nil
+	}
+	if err != nil {
+		return ev, false, fmt.Errorf("%w: claim inbound event %d: %w", derrors.Unavailable, id, err)
+	}
+	return ev, true, nil
+}
+
+// handle runs enrich → normalize → apply → plan. The returned change is set
+// once the case is committed, even when planning then fails.
+func (s *Service) handle(ctx context.Context, ev claimed) (*cases.Change, error) {
+	src, ok := s.sources[ev.source]
+	if !ok {
+		return nil, permanent(fmt.Errorf("source %q has no mapping in config/sources", ev.source))
+	}
+	raw := ev.body
+	if s.opt.Enricher != nil {
+		enriched, err := s.opt.Enricher.Enrich(ctx, ev.source, raw)
+		if err != nil {
+			if errors.Is(err, derrors.InvalidArgument) || errors.Is(err, derrors.NotFound) {
+				err = permanent(err)
+			}
+			return nil, fmt.Errorf("enrich: %w", err)
+		}
+		raw = enriched
+	}
+	n, err := s.normalizer(ctx, src.mapping)
+	if err != nil {
+		return nil, err
+	}
+	res, err := n.Normalize(raw)
+	if errors.Is(err, normalize.ErrNotJSON) || errors.Is(err, normalize.ErrMissingCaseID) {
+		return nil, permanent(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	at := res.UpdatedAt
+	if at == nil {
+		at = res.OccurredAt
+	}
+	if at == nil {
+		at = ev.occurredAt
+	}
+	ch, err := s.cases.Apply(ctx, ev.source, ev.id, res.Case, at)
+	if errors.Is(err, derrors.InvalidArgument) {
+		return nil, permanent(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.opt.Planner != nil {
+		if err := s.opt.Planner.Plan(ctx, ch); err != nil {
+			return &ch, fmt.Errorf("plan case %d: %w", ch.CaseID, err)
+		}
+	}
+	return &ch, nil
+}
+
+// normalizer builds the source's normalizer over the current status map, so
+// an alias staff just added applies to the next event.
+func (s *Service) normalizer(ctx context.Context, src normalize.Source) (*normalize.Normalizer, error) {
+	list, err := s.statuses.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load statuses: %w", err)
+	}
+	m, err := sanitize.NewStatusMap(list)
+	if err != nil {
+		return nil, fmt.Errorf("status map: %w", err)
+	}
+	n, err := normalize.NewNormalizer(src, m, s.cfg.DefaultRegion, s.cfg.Location(), "")
+	if err != nil {
+		return nil, fmt.Errorf("normalizer for %s: %w", src.Name, err)
+	}
+	return n, nil
+}
+
+// permanentError marks a failure no retry can fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }
+
+// fail records the failure. Data errors and events out of attempts fail for
+// good; others get a retry time with exponential backoff (30s doubling,
+// capped at an hour).
+func (s *Service) fail(ctx context.Context, ev claimed, cause error) error {
+	now := s.clock.Now()
+	var retryAt *time.Time
+	kind := ErrPermanent
+	var pe permanentError
+	msg := cause.Error()
+	switch {
+	case errors.As(cause, &pe):
+	case ev.attempts >= s.opt.MaxAttempts:
+		msg = fmt.Sprintf("gave up after %d attempts: %s", ev.attempts, msg)
+	default:
+		kind = ErrWillRetry
+		t := now.Add(min(30*time.Second<<(ev.attempts-1), time.Hour))
+		retryAt = &t
+	}
+	// The processing context may have run out; recording must not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, err := s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = 'failed', error = $2, retry_at = $3,
+		claimed_until = NULL, processed_at = $4 WHERE id = $1 AND status = 'processing'`, ev.id, msg, retryAt, now)
+	if err != nil {
+		return fmt.Errorf("%w: record failure of inbound event %d (%s): %w", derrors.Unavailable, ev.id, msg, err)
+	}
+	return fmt.Errorf("%w: %w", kind, cause)
+}
+
+// maxSweep bounds one sweep; the next tick takes the rest.
+const maxSweep = 500
+
+// Sweep re-enqueues events a worker should have taken but did not: received
+// for longer than SweepAge (Redis lost the wake-up), processing past their
+// claim (a worker crashed), and failed events due for retry. It returns how
+// many it enqueued.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	if s.opt.Enqueuer == nil {
+		return 0, errors.New("ingest: sweep needs an Enqueuer")
+	}
+	now := s.clock.Now()
+	rows, err := s.db.Pool.Query(ctx, `(SELECT id FROM inbound_events
+			WHERE status IN ('received', 'processing')
+			AND ((status = 'received' AND received_at < $1) OR (status = 'processing' AND coalesce(claimed_until, received_at) < $2))
+			ORDER BY received_at LIMIT $3)
+		UNION ALL
+		(SELECT id FROM inbound_events WHERE status = 'failed' AND retry_at IS NOT NULL AND retry_at <= $2
+			ORDER BY retry_at LIMIT $3)`, now.Add(-s.opt.SweepAge), now, maxSweep)
+	if err != nil {
+		return 0, fmt.Errorf("%w: sweep inbound events: %w", derrors.Unavailable, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("%w: sweep inbound events: %w", derrors.Unavailable, err)
+	}
+	for i, id := range ids {
+		if err := s.opt.Enqueuer.EnqueueEvent(ctx, id); err != nil {
+			return i, fmt.Errorf("sweep: enqueue inbound event %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}
