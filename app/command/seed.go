@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/store"
 	"github.com/heraldhq/herald/config"
 )
@@ -45,6 +46,7 @@ type seedStep struct {
 func seedSteps(cfg config.Config, demo bool) []seedStep {
 	steps := []seedStep{
 		{"sources", seedSources},
+		{"statuses", statuses.Seed},
 	}
 	_ = demo
 	return steps
