@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/normalize"
+	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/render"
+)
+
+// input gathers the state Evaluate needs about a case at now: pause,
+// reachable channels, opt-outs, time zone, language and templates.
+func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
+	st, err := p.pauses.Check(ctx, caseID, clientID)
+	if err != nil {
+		return Input{}, fmt.Errorf("check pause: %w", err)
+	}
+	if !st.Paused && c.IsAutomationPaused != nil && *c.IsAutomationPaused {
+		st = pause.State{Paused: true, Scope: pause.ScopeCMS, By: "cms", Reason: "automation is paused in the CMS (is_automation_paused)"}
+	}
+	contact := Contact{Email: deref(c.Client.Email, ""), Mobile: deref(c.Client.MobilePhone, "")}
+	contact.EmailInvalid = c.HasFinding(normalize.FieldClientEmail, "email_bounced")
+	if contact.Email != "" && clientID != 0 {
+		// clients.email_invalid is set by bounce handling (package cases owns
+		// the table; this is a read of one flag it keeps).
+		var invalid bool
+		err := p.db.Pool.QueryRow(ctx, `SELECT email_invalid FROM clients WHERE id = $1`, clientID).Scan(&invalid)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return Input{}, fmt.Errorf("%w: read client: %w", derrors.Unavailable, err)
+		}
+		contact.EmailInvalid = contact.EmailInvalid || invalid
+	}
+	opted := map[string]bool{}
+	for ch, addr := range map[string]string{ChannelEmail: contact.Email, ChannelSMS: contact.Mobile} {
+		if addr == "" {
+			continue
+		}
+		out, err := p.optOuts.IsOptedOut(ctx, ch, addr)
+		if err != nil {
+			return Input{}, fmt.Errorf("check opt-out: %w", err)
+		}
+		opted[ch] = out
+	}
+	tpl, err := p.templateChannels(ctx)
+	if err != nil {
+		return Input{}, fmt.Errorf("list templates: %w", err)
+	}
+	return Input{
+		Now:         now,
+		Case:        c,
+		Pause:       st,
+		OptedOut:    opted,
+		Contact:     contact,
+		Location:    Location(deref(c.Client.Timezone, ""), p.cfg.FirmLocation),
+		Language:    deref(c.Client.PreferredLanguage, ""),
+		SettleDelay: p.cfg.SettleDelay,
+		Templates:   tpl,
+	}, nil
+}
+
+// vars builds the template variables for a case.
+func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
+	v := render.Vars{
+		CaseID:             c.CaseID,
+		CaseNumber:         deref(c.CaseNumber, ""),
+		ClientID:           deref(c.ClientID, ""),
+		ClientFirstName:    deref(c.Client.FirstName, ""),
+		ClientLastName:     deref(c.Client.LastName, ""),
+		ClientEmail:        deref(c.Client.Email, ""),
+		ClientMobilePhone:  deref(c.Client.MobilePhone, ""),
+		PreferredLanguage:  deref(c.Client.PreferredLanguage, ""),
+		Timezone:           loc.String(),
+		NextCourtEventType: deref(c.NextCourtEventType, ""),
+		AttorneyID:         deref(c.AttorneyID, ""),
+		ParalegalID:        deref(c.ParalegalID, ""),
+		EventType:          eventType,
+		FirmName:           p.cfg.FirmName,
+		FirmPhone:          p.cfg.FirmPhone,
+		PortalLink:         p.cfg.PortalURL,
+	}
+	if v.Timezone == "UTC" && deref(c.Client.Timezone, "") == "" {
+		v.Timezone = ""
+	}
+	for _, d := range []struct {
+		dst   *render.Date
+		field string
+	}{{&v.NextCourtDate, normalize.FieldNextCourtDate}, {&v.FilingDeadline, normalize.FieldFilingDeadline}, {&v.StatuteOfLimitations, normalize.FieldStatuteOfLimitations}} {
+		if sd := CaseDate(c, d.field); sd != nil {
+			*d.dst = render.Date{T: sd.Time, DateOnly: sd.DateOnly}
+		}
+	}
+	labels := map[string]string{}
+	rows, err := tx.Query(ctx, `SELECT key, label FROM canonical_statuses`)
+	if err != nil {
+		return v, fmt.Errorf("read status labels: %w", err)
+	}
+	for rows.Next() {
+		var k, l string
+		if err := rows.Scan(&k, &l); err != nil {
+			rows.Close()
+			return v, err
+		}
+		labels[k] = l
+	}
+	rows.Close()
+	label := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		if l, ok := labels[*s]; ok {
+			return l
+		}
+		return strings.ReplaceAll(*s, "_", " ")
+	}
+	v.Status = label(c.Status)
+	v.NewCaseStatus = v.Status
+	if diff.Status != nil {
+		v.OldCaseStatus = label(diff.Status.From)
+	}
+	for _, s := range []struct {
+		id  *string
+		dst *string
+	}{{c.AttorneyID, &v.AssignedAttorneyName}, {c.ParalegalID, &v.AssignedParalegalName}} {
+		if s.id == nil {
+			continue
+		}
+		err := tx.QueryRow(ctx, `SELECT name FROM staff_users WHERE cms_id = $1 AND active`, *s.id).Scan(s.dst)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return v, fmt.Errorf("read staff name: %w", err)
+		}
+	}
+	return v, nil
+}
