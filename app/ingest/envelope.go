@@ -61,7 +61,7 @@ func readEnvelope(body []byte, p paths, loc *time.Location) (envelope, error) {
 		return envelope{}, syntaxError(body, err, dec.InputOffset())
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return envelope{}, positionError(body, dec.InputOffset(), "unexpected data after the JSON object")
+		return envelope{}, positionError(body, dec.InputOffset()-1, "unexpected data after the JSON object")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -100,30 +100,29 @@ func text(p normalize.Path, obj map[string]any) string {
 	return ""
 }
 
+// syntaxError locates a decoding error. json reports offsets as bytes read,
+// so the offending byte is the one before.
 func syntaxError(body []byte, err error, inputOffset int64) error {
 	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return positionError(body, se.Offset, se.Error())
-	case errors.As(err, &te):
-		return positionError(body, te.Offset, te.Error())
+		return positionError(body, se.Offset-1, se.Error())
 	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(body)) == 0:
 		return derrors.Invalid("body", "is empty", "send one JSON object per request")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return positionError(body, int64(len(body)), "unexpected end of JSON input")
 	}
-	return positionError(body, inputOffset, err.Error())
+	return positionError(body, inputOffset-1, err.Error())
 }
 
-// positionError reports invalid JSON at a byte offset as line:column (both
-// 1-based, counting bytes) plus the offset.
-func positionError(body []byte, offset int64, msg string) error {
-	offset = max(0, min(offset, int64(len(body))))
-	before := body[:offset]
+// positionError reports invalid JSON at the 0-based byte offset at, with its
+// 1-based line and column (counting bytes).
+func positionError(body []byte, at int64, msg string) error {
+	at = max(0, min(at, int64(len(body))))
+	before := body[:at]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
-	return derrors.Invalid("body", fmt.Sprintf("invalid JSON at line %d, column %d (byte offset %d): %s", line, col, offset, msg),
+	col := int(at) - bytes.LastIndexByte(before, '\n')
+	return derrors.Invalid("body", fmt.Sprintf("invalid JSON at line %d, column %d (byte offset %d): %s", line, col, at, msg),
 		"send one well-formed JSON object; the CMS's own log of this request shows the bytes")
 }
 

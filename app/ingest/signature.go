@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/config"
 )
 
 // SignatureHeader carries a CMS webhook's signature:
@@ -118,8 +119,8 @@ type HMACVerifier struct {
 // says what was wrong.
 func (v HMACVerifier) Verify(headers map[string]string, body []byte, now time.Time) error {
 	if len(v.Secrets) == 0 {
-		return fmt.Errorf("%w: no signing secret is configured for source %q (set HERALD_WEBHOOK_SECRET_%s)",
-			derrors.Unauthorized, v.Source, strings.ToUpper(strings.ReplaceAll(v.Source, "-", "_")))
+		return fmt.Errorf("%w: no signing secret is configured for source %q (set %s)",
+			derrors.Unauthorized, v.Source, config.SecretEnv(v.Source))
 	}
 	sig, err := ParseSignature(headers[strings.ToLower(SignatureHeader)])
 	if err != nil {
