@@ -66,3 +66,12 @@ func apiActor(c *fiber.Ctx) string {
 	}
 	return "api"
 }
+
+// apiTokens is the configured token verifier, or auth.Tokens over the
+// database.
+func apiTokens(d Deps) TokenVerifier {
+	if d.Services.Tokens != nil {
+		return d.Services.Tokens
+	}
+	return auth.NewTokens(d.DB)
+}
