@@ -2,6 +2,8 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/heraldhq/herald/app/auth"
 )
 
 // Services are the domain services handlers call. Fields are nil when a
@@ -15,6 +17,14 @@ type Services struct {
 	// Pauses and CaseFinder serve the pause API (pause.Service, cases.Service).
 	Pauses     Pauses
 	CaseFinder CaseFinder
+	// CaseReader serves GET /api/v1/cases/:case_id with Pauses (cases.Service).
+	CaseReader CaseReader
+	// Timeline serves client timelines (ledger.Store).
+	Timeline TimelineReader
+	// DeadLetters lists and resolves dead letters (ledger.Store);
+	// DeadLetterRetrier retries them (delivery.Service).
+	DeadLetters       DeadLetterInbox
+	DeadLetterRetrier DeadLetterRetrier
 }
 
 // routes lists every route Herald serves, in one place.
@@ -31,5 +41,20 @@ func routes(app *fiber.App, d Deps) {
 	if s, cf := d.Services.Pauses, d.Services.CaseFinder; s != nil && cf != nil {
 		api.Post("/cases/:case_id/pause", apiPauseCase(s, cf))
 		api.Delete("/cases/:case_id/pause", apiResumeCase(s, cf))
+	}
+	anyRole := requireRole(auth.RoleAdmin, auth.RoleAttorney, auth.RoleParalegal, auth.RoleOps)
+	operators := requireRole(auth.RoleAdmin, auth.RoleParalegal, auth.RoleOps)
+	if cr, p := d.Services.CaseReader, d.Services.Pauses; cr != nil && p != nil {
+		api.Get("/cases/:case_id", anyRole, apiCase(cr, p))
+	}
+	if s := d.Services.Timeline; s != nil {
+		api.Get("/clients/:client_id/timeline", anyRole, apiTimeline(s))
+	}
+	if s := d.Services.DeadLetters; s != nil {
+		api.Get("/dead-letters", anyRole, apiDeadLetters(s))
+		api.Post("/dead-letters/:id/resolve", operators, apiResolveDeadLetter(s))
+	}
+	if s := d.Services.DeadLetterRetrier; s != nil {
+		api.Post("/dead-letters/:id/retry", operators, apiRetryDeadLetter(s))
 	}
 }
