@@ -8,6 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/heraldhq/herald/app/content"
+	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/store"
 	"github.com/heraldhq/herald/config"
@@ -47,6 +49,8 @@ func seedSteps(cfg config.Config, demo bool) []seedStep {
 	steps := []seedStep{
 		{"sources", seedSources},
 		{"statuses", statuses.Seed},
+		{"templates", content.Seed},
+		{"rules", seedRules},
 	}
 	_ = demo
 	return steps
@@ -84,4 +88,10 @@ func seedSources(ctx context.Context, db *store.DB) (int, error) {
 		n += int(tag.RowsAffected())
 	}
 	return n, nil
+}
+
+// seedRules loads the default playbook (config/rules.yaml); it runs after
+// statuses because rules name canonical statuses.
+func seedRules(ctx context.Context, db *store.DB) (int, error) {
+	return rules.Seed(ctx, db, config.RulesYAML)
 }
