@@ -6,12 +6,18 @@ import (
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/content"
+	"github.com/heraldhq/herald/app/delivery"
+	"github.com/heraldhq/herald/app/delivery/sandbox"
+	"github.com/heraldhq/herald/app/delivery/sendgrid"
+	"github.com/heraldhq/herald/app/delivery/twilio"
 	"github.com/heraldhq/herald/app/ingest"
+	"github.com/heraldhq/herald/app/ledger"
 	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/render"
 	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/web"
+	"github.com/heraldhq/herald/config"
 	"github.com/heraldhq/herald/jobs"
 )
 
@@ -21,6 +27,11 @@ func services(d *deps) web.Services {
 		CMSIngest:  ingestService(d),
 		Pauses:     pause.New(d.db, d.clock),
 		CaseFinder: cases.New(d.db, d.clock, d.cfg.Location()),
+
+		CaseReader:        cases.New(d.db, d.clock, d.cfg.Location()),
+		Timeline:          ledger.New(d.db, d.clock),
+		DeadLetters:       ledger.New(d.db, d.clock),
+		DeadLetterRetrier: deliveryService(d),
 	}
 }
 
@@ -32,6 +43,57 @@ func registerJobs(w *jobs.Worker, d *deps) {
 	for _, s := range jobs.PlanSweeps(planner(d), pause.New(d.db, d.clock), d.cfg.SweepInterval) {
 		w.AddSweep(s)
 	}
+	dl := deliveryService(d)
+	w.Handle(jobs.TypeDeliverMessage, jobs.DeliverMessage(dl))
+	for _, s := range jobs.DeliverySweeps(dl, d.cfg.SweepInterval) {
+		w.AddSweep(s)
+	}
+}
+
+// deliveryService builds delivery over the senders the configuration
+// selects: the sandbox when HERALD_DELIVERY=sandbox, else SendGrid for
+// email and Twilio for SMS (which also reconciles unknown outcomes).
+func deliveryService(d *deps) *delivery.Service {
+	var email, sms delivery.Sender
+	var lookup delivery.SMSLookup
+	if d.cfg.Delivery == config.DeliverySandbox {
+		sb := sandbox.New(d.clock.Now)
+		email, sms = sb, sb
+	} else {
+		sg, err := sendgrid.New(sendgrid.Config{APIKey: d.cfg.SendGridAPIKey, BaseURL: d.cfg.SendGridBaseURL,
+			FromEmail: d.cfg.EmailFrom, FromName: d.cfg.EmailFromName, Now: d.clock.Now})
+		if err != nil {
+			panic(fmt.Sprintf("herald: SendGrid settings are invalid: %v", err)) // config.Validate checks them first
+		}
+		tw, err := twilio.New(twilio.Config{AccountSID: d.cfg.TwilioAccountSID, AuthToken: d.cfg.TwilioAuthToken,
+			FromNumber: d.cfg.TwilioFromNumber, MessagingServiceSID: d.cfg.TwilioMessagingServiceSID,
+			BaseURL: d.cfg.TwilioBaseURL, PublicURL: d.cfg.PublicURL, Now: d.clock.Now})
+		if err != nil {
+			panic(fmt.Sprintf("herald: Twilio settings are invalid: %v", err))
+		}
+		email, sms, lookup = sg, tw, tw
+	}
+	svc, err := delivery.NewService(delivery.Deps{
+		Ledger:   ledger.New(d.db, d.clock),
+		Senders:  map[string]delivery.Sender{delivery.ChannelEmail: email, delivery.ChannelSMS: sms},
+		Lookup:   lookup,
+		Pauses:   pause.New(d.db, d.clock),
+		Consent:  consent.New(d.db, d.clock),
+		Enqueuer: d.jobs,
+		Clock:    d.clock,
+		Log:      d.log,
+		Metrics:  d.metrics,
+	}, delivery.Config{
+		RetrySchedule: d.cfg.RetrySchedule,
+		Window:        delivery.DefaultWindowPolicy(delivery.Window{Start: d.cfg.SMSWindow.Start, End: d.cfg.SMSWindow.End}, d.cfg.Location()),
+		AlertEmails:   d.cfg.AlertEmails,
+		AlertWebhook:  d.cfg.AlertWebhook,
+		PublicURL:     d.cfg.PublicURL,
+	})
+	if err != nil {
+		panic(fmt.Sprintf("herald: delivery wiring is incomplete: %v", err))
+	}
+	return svc
 }
 
 // ingestService builds the CMS ingest path. Enricher (Clio) and Planner
