@@ -77,6 +77,9 @@ type Options struct {
 	SweepAge time.Duration
 	// MaxAttempts bounds retries of an event that keeps failing (default 8).
 	MaxAttempts int
+	// EnqueueTimeout bounds the wake-up after a webhook is stored
+	// (default 500ms); a slower Redis is left to the sweeper.
+	EnqueueTimeout time.Duration
 }
 
 // Service accepts and processes CMS events.
@@ -113,6 +116,9 @@ func New(db *store.DB, cfg config.Config, clk clock.Clock, st Statuses, cs Cases
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 8
+	}
+	if opt.EnqueueTimeout <= 0 {
+		opt.EnqueueTimeout = 500 * time.Millisecond
 	}
 	log := opt.Log
 	if log == nil {
@@ -218,7 +224,11 @@ func (s *Service) store(ctx context.Context, src source, headers map[string]stri
 		return res, nil
 	}
 	if s.opt.Enqueuer != nil {
-		if err := s.opt.Enqueuer.EnqueueEvent(ctx, res.EventID); err != nil {
+		// A Redis outage must not make every webhook slow: the sweeper is
+		// the safety net, so give the wake-up little time.
+		ectx, cancel := context.WithTimeout(ctx, s.opt.EnqueueTimeout)
+		defer cancel()
+		if err := s.opt.Enqueuer.EnqueueEvent(ectx, res.EventID); err != nil {
 			s.log.Warn("event stored but wake-up not enqueued; the sweeper will pick it up",
 				"inbound_event_id", res.EventID, "source", name, "event_type", env.eventType, "error", err)
 		}
