@@ -32,6 +32,7 @@ func (w *writer) reminders(ctx context.Context, tx pgx.Tx, plans []ReminderPlan)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("read reminder: %w", err)
 		}
+		err = nil
 		switch {
 		case rp.Cancel && exists:
 			_, err = tx.Exec(ctx, `UPDATE reminders SET status = 'cancelled', reason = 'date removed', updated_at = $2 WHERE id = $1`, id, w.now)
