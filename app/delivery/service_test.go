@@ -1,7 +1,11 @@
 package delivery_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,12 +68,41 @@ type harness struct {
 	consent *consent.Store
 	client  ledgertest.Client
 	cfg     delivery.Config
+	logs    *syncBuffer
+}
+
+// syncBuffer collects JSON log lines from concurrent deliveries.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// lines decodes every log line.
+func (s *syncBuffer) lines(t testing.TB) []map[string]any {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(s.b.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", l, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func newHarness(t testing.TB, tweak ...func(*delivery.Config)) *harness {
 	t.Helper()
 	db, _ := storetest.NewDB(t)
-	h := &harness{db: db, clk: clock.NewFake(t0), enq: &recorder{}}
+	h := &harness{db: db, clk: clock.NewFake(t0), enq: &recorder{}, logs: &syncBuffer{}}
 	h.ledger = ledger.New(db, h.clk)
 	h.pauses = pause.New(db, h.clk)
 	h.consent = consent.New(db, h.clk)
@@ -103,6 +136,7 @@ func newHarness(t testing.TB, tweak ...func(*delivery.Config)) *harness {
 		Consent:  h.consent,
 		Enqueuer: h.enq,
 		Clock:    h.clk,
+		Log:      slog.New(slog.NewJSONHandler(h.logs, nil)),
 	}, h.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -206,5 +240,27 @@ func TestDeliverEmail(t *testing.T) {
 	}
 	if m := h.get(t, id); m.Status != ledger.StatusSent || m.ProviderMessageID != sends[0].ProviderID {
 		t.Errorf("message = %s %q, want sent %q", m.Status, m.ProviderMessageID, sends[0].ProviderID)
+	}
+}
+
+func TestDeliverLogsOneMaskedLine(t *testing.T) {
+	h := newHarness(t)
+	id := h.sms(t)
+	h.deliver(t, id)
+	lines := h.logs.lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("log lines = %d, want 1: %v", len(lines), lines)
+	}
+	l := lines[0]
+	want := map[string]any{"msg": "deliver", "message_id": float64(id), "case_id": float64(h.client.CaseID), "channel": "sms",
+		"event_type": "message.deliver", "result": "sent", "attempt": float64(1), "provider_id": h.tw.Sends()[0].SID}
+	for k, v := range want {
+		if l[k] != v {
+			t.Errorf("log %s = %v, want %v", k, l[k], v)
+		}
+	}
+	raw, _ := json.Marshal(l)
+	if strings.Contains(string(raw), h.client.Phone) || l["to"] != "+1********34" {
+		t.Errorf("log line %s must carry the masked phone only", raw)
 	}
 }
