@@ -49,7 +49,7 @@ func TestDeliverRetriesTransientThenSucceeds(t *testing.T) {
 	}
 	want := []wakeUp{{id, 2, t0.Add(time.Minute)}, {id, 3, second}}
 	got := h.enq.all()
-	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+	if len(got) != 2 || got[0].ID != id || got[1].ID != id || got[0].Attempt != 2 || !got[0].At.Equal(want[0].At) || got[1].Attempt != 3 || !got[1].At.Equal(want[1].At) {
 		t.Errorf("wake-ups = %+v, want %+v", got, want)
 	}
 }
