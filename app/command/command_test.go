@@ -136,7 +136,7 @@ func TestMigrateCommand(t *testing.T) {
 		}
 	}
 	r := run(context.Background(), env, "migrate", "status")
-	if r.code != 0 || strings.Contains(r.stdout, "pending") {
+	if r.code != 0 || strings.Contains(r.stdout, " pending\n") {
 		t.Errorf("migrate status = %d\n%s", r.code, r.stdout)
 	}
 	if r := run(context.Background(), env, "migrate"); r.code != 2 {
