@@ -9,6 +9,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/heraldhq/herald/app/content"
+	"github.com/heraldhq/herald/app/demo"
+	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/store"
@@ -30,14 +32,41 @@ func runSeed(ctx context.Context, args []string, pio IO) error {
 		return err
 	}
 	defer db.Close()
-	for _, step := range seedSteps(cfg, *demo) {
+	for _, step := range seedSteps() {
 		n, err := step.run(ctx, db)
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", step.name, err)
 		}
 		fmt.Fprintf(pio.Stdout, "seed %-12s %d new\n", step.name, n)
 	}
+	if !*demo {
+		return nil
+	}
+	n, err := seedDemo(ctx, cfg, pio)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	fmt.Fprintf(pio.Stdout, "seed %-12s %d new\n", "demo", n)
 	return nil
+}
+
+// seedDemo drives the demo firm through the real ingest, rules and delivery
+// paths. Status messages skip the settle delay so the demo shows sent,
+// held, retrying and dead messages straight away.
+func seedDemo(ctx context.Context, cfg config.Config, pio IO) (int, error) {
+	cfg.SettleDelay = 0
+	d, err := build(ctx, cfg, pio.Stderr)
+	if err != nil {
+		return 0, err
+	}
+	defer d.close()
+	return demo.Seed(ctx, demo.Deps{
+		DB:        d.db,
+		Ingest:    ingestService(d),
+		Deliverer: deliveryService(d),
+		Pauser:    pause.New(d.db, d.clock),
+		Now:       d.clock.Now,
+	})
 }
 
 type seedStep struct {
@@ -45,14 +74,13 @@ type seedStep struct {
 	run  func(ctx context.Context, db *store.DB) (int, error)
 }
 
-func seedSteps(cfg config.Config, demo bool) []seedStep {
+func seedSteps() []seedStep {
 	steps := []seedStep{
 		{"sources", seedSources},
 		{"statuses", statuses.Seed},
 		{"templates", content.Seed},
 		{"rules", seedRules},
 	}
-	_ = demo
 	return steps
 }
 

@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/app/store"
@@ -46,13 +47,31 @@ func TestSeedIsIdempotent(t *testing.T) {
 	for _, args := range [][]string{{"seed"}, {"seed", "--demo"}} {
 		t.Run(args[len(args)-1], func(t *testing.T) {
 			db, dsn := storetest.NewDB(t)
-			env := map[string]string{"HERALD_DATABASE_URL": dsn}
+			redisURL, _ := storetest.Redis(t)
+			env := map[string]string{"HERALD_DATABASE_URL": dsn, "HERALD_REDIS_URL": redisURL}
 			if r := run(context.Background(), env, args...); r.code != 0 {
 				t.Fatalf("first %v = %d: %s", args, r.code, r.stderr)
 			}
 			first := snapshot(t, db)
-			if first["sources"] == "0:" {
-				t.Fatalf("seed created no sources")
+			for _, tbl := range []string{"sources", "canonical_statuses", "message_templates", "template_versions", "rules"} {
+				if strings.HasPrefix(first[tbl], "0:") {
+					t.Errorf("seed created no %s", tbl)
+				}
+			}
+			if args[len(args)-1] == "--demo" {
+				var cases, staff, delivered, dead, findings int
+				err := db.Pool.QueryRow(context.Background(), `SELECT
+					(SELECT count(*) FROM cases), (SELECT count(*) FROM staff_users),
+					(SELECT count(*) FROM messages WHERE status = 'delivered'),
+					(SELECT count(*) FROM messages WHERE status = 'dead'),
+					(SELECT count(*) FROM data_findings WHERE resolved_at IS NULL)`).Scan(&cases, &staff, &delivered, &dead, &findings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cases < 45 || staff < 5 || delivered == 0 || dead == 0 || findings < 10 {
+					t.Errorf("demo firm: %d cases, %d staff, %d delivered, %d dead, %d open findings; want ~50 cases, staff, delivered and dead messages, findings",
+						cases, staff, delivered, dead, findings)
+				}
 			}
 			if r := run(context.Background(), env, args...); r.code != 0 {
 				t.Fatalf("second %v = %d: %s", args, r.code, r.stderr)
