@@ -60,6 +60,7 @@ type Config struct {
 	WebhookMaxBody int
 
 	SMSWindow     Window
+	SMSDays       []time.Weekday
 	RetrySchedule []time.Duration
 	SettleDelay   time.Duration
 	SweepInterval time.Duration
@@ -132,6 +133,7 @@ func Load(getenv func(string) string) (Config, error) {
 		WebhookSecrets:            map[string][]string{},
 		WebhookMaxBody:            l.int("HERALD_WEBHOOK_MAX_BODY", 1<<20),
 		SMSWindow:                 l.window("HERALD_SMS_WINDOW", "08:00-21:00"),
+		SMSDays:                   l.weekdays("HERALD_SMS_DAYS", "mon,tue,wed,thu,fri,sat,sun"),
 		RetrySchedule:             l.durations("HERALD_RETRY_SCHEDULE", "1m,5m,30m"),
 		SettleDelay:               l.duration("HERALD_SETTLE_DELAY", "10m"),
 		SweepInterval:             l.duration("HERALD_SWEEP_INTERVAL", "15s"),

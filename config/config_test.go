@@ -109,6 +109,7 @@ func TestValidateEachVariable(t *testing.T) {
 		{"bad twilio base", nil, map[string]string{"TWILIO_BASE_URL": "::"}, "TWILIO_BASE_URL", "absolute"},
 		{"bad sms window", nil, map[string]string{"HERALD_SMS_WINDOW": "21:00-08:00"}, "HERALD_SMS_WINDOW", "ends before it starts"},
 		{"garbled sms window", nil, map[string]string{"HERALD_SMS_WINDOW": "8am-9pm"}, "HERALD_SMS_WINDOW", "HH:MM"},
+		{"bad sms days", nil, map[string]string{"HERALD_SMS_DAYS": "mon,funday"}, "HERALD_SMS_DAYS", "\"funday\" is not a day"},
 		{"bad retry schedule", nil, map[string]string{"HERALD_RETRY_SCHEDULE": "1m,soon"}, "HERALD_RETRY_SCHEDULE", "\"soon\""},
 		{"bad settle delay", nil, map[string]string{"HERALD_SETTLE_DELAY": "ten"}, "HERALD_SETTLE_DELAY", "duration"},
 		{"negative settle delay", nil, map[string]string{"HERALD_SETTLE_DELAY": "-1m"}, "HERALD_SETTLE_DELAY", "negative"},

@@ -112,3 +112,26 @@ func parseClock(s string) (time.Duration, error) {
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// weekdays parses a comma-separated list of three-letter day names.
+func (l *loader) weekdays(name, def string) []time.Weekday {
+	v := l.str(name, def)
+	var out []time.Weekday
+	for _, part := range splitList(v) {
+		d, ok := weekdayNames[strings.ToLower(part)]
+		if !ok {
+			l.errs = append(l.errs, fmt.Sprintf("%s: %q is not a day; use mon,tue,wed,thu,fri,sat,sun", name, part))
+			continue
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 && len(l.errs) == 0 {
+		l.errs = append(l.errs, fmt.Sprintf("%s: needs at least one day", name))
+	}
+	return out
+}

@@ -85,7 +85,7 @@ func deliveryService(d *deps) *delivery.Service {
 		Metrics:  d.metrics,
 	}, delivery.Config{
 		RetrySchedule: d.cfg.RetrySchedule,
-		Window:        delivery.DefaultWindowPolicy(delivery.Window{Start: d.cfg.SMSWindow.Start, End: d.cfg.SMSWindow.End}, d.cfg.Location()),
+		Window:        smsWindow(d.cfg),
 		AlertEmails:   d.cfg.AlertEmails,
 		AlertWebhook:  d.cfg.AlertWebhook,
 		PublicURL:     d.cfg.PublicURL,
@@ -124,4 +124,15 @@ func planner(d *deps) *rules.Planner {
 		Cases:     cases.New(d.db, d.clock, d.cfg.Location()),
 		Enqueue:   d.jobs,
 	})
+}
+
+// smsWindow is the configured SMS window and days, with the shipped
+// stricter per-state overrides.
+func smsWindow(cfg config.Config) delivery.WindowPolicy {
+	p := delivery.DefaultWindowPolicy(delivery.Window{Start: cfg.SMSWindow.Start, End: cfg.SMSWindow.End}, cfg.Location())
+	if len(cfg.SMSDays) < 7 {
+		p.Days = cfg.SMSDays
+	}
+	p.Region = cfg.DefaultRegion
+	return p
 }
