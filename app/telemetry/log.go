@@ -17,16 +17,13 @@ func NewLogger(env string, w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// MaskPhone keeps the country code and the last two digits: +1********67.
+// MaskPhone keeps the first two characters (the + and country digit) and the
+// last two digits: +1********67.
 func MaskPhone(p string) string {
 	if len(p) < 5 {
 		return strings.Repeat("*", len(p))
 	}
-	keep := 2
-	if strings.HasPrefix(p, "+1") {
-		keep = 2
-		return "+1" + strings.Repeat("*", len(p)-2-keep) + p[len(p)-keep:]
-	}
+	const keep = 2
 	return p[:2] + strings.Repeat("*", len(p)-2-keep) + p[len(p)-keep:]
 }
 
