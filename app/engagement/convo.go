@@ -71,7 +71,7 @@ func (s *Service) lookupConvo(ctx context.Context, from string, now time.Time) (
 		JOIN cases k ON k.id = m.case_id
 		LEFT JOIN template_versions tv ON tv.id = m.template_version_id
 		LEFT JOIN message_templates mt ON mt.id = tv.template_id
-		LEFT JOIN reminders r ON r.message_id = m.id
+		LEFT JOIN reminders r ON r.id = substring(m.idempotency_key from '^rem:([0-9]+):')::bigint
 		WHERE m.channel = 'sms' AND m.recipient = $1 AND m.sent_at >= $2 AND `
 	var a answerable
 	err = q.QueryRow(ctx, answerSQL+`(r.date_field = 'next_court_date' OR mt.key LIKE 'court_reminder%') AND k.next_court_at > $3
