@@ -213,3 +213,5 @@ func (e *env) reminder(t testing.TB) int64 {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func ledgerMsg() ledger.NewMessage { return ledger.NewMessage{} }
