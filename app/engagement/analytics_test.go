@@ -98,7 +98,7 @@ func TestTemplateAnalytics(t *testing.T) {
 		flagged                                                     bool
 	}
 	want := map[string]row{
-		"court_reminder_1d/email v1": {50, 50, 0, 10, 0, 0, 0, 0.2, 1, false},
+		"court_reminder_1d/email v1":  {50, 50, 0, 10, 0, 0, 0, 0.2, 1, false},
 		"satisfaction_checkin/sms v1": {40, 30, 10, 0, 0, 0, 0, 0, 0.75, false},
 		"welcome/email v1":            {60, 58, 2, 2, 1, 0, 1, 2.0 / 58, 58.0 / 60, true},
 		"welcome/email v2":            {5, 5, 0, 5, 0, 0, 0, 1, 1, false},
