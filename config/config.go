@@ -54,6 +54,12 @@ type Config struct {
 	TwilioMessagingServiceSID string
 	TwilioBaseURL             string
 
+	// ClioAccessToken is the Clio Manage OAuth access token (CLIO_ACCESS_TOKEN);
+	// empty disables the Clio enricher and webhook renewal.
+	ClioAccessToken string
+	// ClioBaseURL is the Clio region's base URL (CLIO_BASE_URL).
+	ClioBaseURL string
+
 	// WebhookSecrets maps a lower-case source name to its signing secrets
 	// (HERALD_WEBHOOK_SECRET_<SOURCE>, several comma-separated for rotation).
 	WebhookSecrets map[string][]string
@@ -130,6 +136,8 @@ func Load(getenv func(string) string) (Config, error) {
 		TwilioFromNumber:          l.str("TWILIO_FROM_NUMBER", ""),
 		TwilioMessagingServiceSID: l.str("TWILIO_MESSAGING_SERVICE_SID", ""),
 		TwilioBaseURL:             l.str("TWILIO_BASE_URL", "https://api.twilio.com"),
+		ClioAccessToken:           l.str("CLIO_ACCESS_TOKEN", ""),
+		ClioBaseURL:               l.str("CLIO_BASE_URL", "https://app.clio.com"),
 		WebhookSecrets:            map[string][]string{},
 		WebhookMaxBody:            l.int("HERALD_WEBHOOK_MAX_BODY", 1<<20),
 		SMSWindow:                 l.window("HERALD_SMS_WINDOW", "08:00-21:00"),
@@ -236,7 +244,7 @@ func (c Config) Validate() []string {
 	if c.EmailFrom != "" && !strings.Contains(c.EmailFrom, "@") {
 		add("HERALD_EMAIL_FROM: %q is not an email address", c.EmailFrom)
 	}
-	for _, v := range []struct{ name, val string }{{"SENDGRID_BASE_URL", c.SendGridBaseURL}, {"TWILIO_BASE_URL", c.TwilioBaseURL}} {
+	for _, v := range []struct{ name, val string }{{"SENDGRID_BASE_URL", c.SendGridBaseURL}, {"TWILIO_BASE_URL", c.TwilioBaseURL}, {"CLIO_BASE_URL", c.ClioBaseURL}} {
 		if u, err := url.Parse(v.val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("%s: %q is not an absolute http(s) URL", v.name, v.val)
 		}

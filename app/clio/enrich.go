@@ -1,0 +1,95 @@
+package clio
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/heraldhq/herald/app/derrors"
+)
+
+// MatterAPI is what the Enricher needs from Clio (*Client).
+type MatterAPI interface {
+	Matter(ctx context.Context, id string) (map[string]any, error)
+	Contact(ctx context.Context, id string) (map[string]any, error)
+}
+
+// Enricher implements ingest.Enricher for Clio: a Clio webhook only names
+// the matter ({"data":{"id":N,...},"meta":{"event":"updated",...}}), so it
+// fetches the matter with MatterFields and the client contact's phone
+// numbers and email addresses, and returns {"data": matter} with
+// data.client.phone_numbers and data.client.email_addresses added — the
+// document config/sources/clio.yaml maps. Other sources pass through.
+type Enricher struct {
+	// API is nil when CLIO_ACCESS_TOKEN is not set; Clio events then fail
+	// with a configuration error a human can act on.
+	API MatterAPI
+}
+
+// Enrich implements ingest.Enricher. Errors wrapping derrors.InvalidArgument
+// or derrors.NotFound (revoked token, deleted matter, malformed webhook)
+// are permanent; rate limits, 5xx and network errors are retried.
+func (e Enricher) Enrich(ctx context.Context, source string, raw []byte) ([]byte, error) {
+	if source != Source {
+		return raw, nil
+	}
+	var hook struct {
+		Data struct {
+			ID json.Number `json:"id"`
+		} `json:"data"`
+		Meta struct {
+			Event string `json:"event"`
+		} `json:"meta"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&hook); err != nil || hook.Data.ID == "" {
+		return nil, derrors.Invalid("data.id", "is missing from the Clio webhook body",
+			"check the webhook was created with fields including id")
+	}
+	if hook.Meta.Event == "deleted" {
+		return nil, derrors.Invalid("meta.event", fmt.Sprintf("matter %s was deleted in Clio", hook.Data.ID),
+			"nothing to send; if the deletion was a mistake, restore the matter in Clio")
+	}
+	if e.API == nil {
+		return nil, derrors.Invalid("CLIO_ACCESS_TOKEN", "is not set, so Herald cannot fetch Clio matters",
+			"connect Clio and set CLIO_ACCESS_TOKEN, then retry the event")
+	}
+	doc, err := e.API.Matter(ctx, hook.Data.ID.String())
+	if err != nil {
+		return nil, fmt.Errorf("fetch matter %s: %w", hook.Data.ID, err)
+	}
+	matter, ok := doc["data"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("clio: matter %s answer has no data object", hook.Data.ID)
+	}
+	if client, ok := matter["client"].(map[string]any); ok {
+		if id := idText(client["id"]); id != "" {
+			contact, err := e.API.Contact(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("fetch contact %s of matter %s: %w", id, hook.Data.ID, err)
+			}
+			for _, k := range []string{"phone_numbers", "email_addresses"} {
+				if v, ok := contact[k]; ok {
+					client[k] = v
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("clio: encode matter %s: %w", hook.Data.ID, err)
+	}
+	return out, nil
+}
+
+func idText(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	}
+	return ""
+}

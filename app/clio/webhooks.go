@@ -1,0 +1,252 @@
+package clio
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/app/clock"
+	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/ingest"
+	"github.com/heraldhq/herald/app/store"
+)
+
+// Recorder stores an event whose authenticity the caller has checked
+// (ingest.Service.Record).
+type Recorder interface {
+	Record(ctx context.Context, source string, body []byte) (ingest.Result, error)
+}
+
+// WebhookAPI is the part of Clio the webhook life cycle needs (*Client).
+type WebhookAPI interface {
+	CreateWebhook(ctx context.Context, callbackURL, model string, events []string) (Webhook, error)
+	ExtendWebhook(ctx context.Context, id int64, expiresAt time.Time) (Webhook, error)
+	Webhooks(ctx context.Context) ([]Webhook, error)
+}
+
+// Webhooks owns the clio_webhooks table: it registers webhooks, answers
+// Clio's handshake, checks delivery signatures and renews webhooks before
+// they expire. Secrets are never logged or returned.
+type Webhooks struct {
+	db    *store.DB
+	clock clock.Clock
+	rec   Recorder
+	api   WebhookAPI
+}
+
+// NewWebhooks builds the service. api may be nil when Clio is not
+// connected: then only webhooks Herald already stored are trusted and
+// nothing is renewed.
+func NewWebhooks(db *store.DB, clk clock.Clock, rec Recorder, api WebhookAPI) *Webhooks {
+	return &Webhooks{db: db, clock: clk, rec: rec, api: api}
+}
+
+// Register creates a webhook in Clio posting to callbackURL (Herald's
+// /webhooks/cms/clio) and stores its secret, pending until the handshake.
+func (w *Webhooks) Register(ctx context.Context, callbackURL, model string, events []string) (Webhook, error) {
+	if w.api == nil {
+		return Webhook{}, derrors.Invalid("CLIO_ACCESS_TOKEN", "is not set", "connect Clio first")
+	}
+	wh, err := w.api.CreateWebhook(ctx, callbackURL, model, events)
+	if err != nil {
+		return Webhook{}, fmt.Errorf("create clio webhook: %w", err)
+	}
+	if wh.SharedSecret == "" {
+		return Webhook{}, fmt.Errorf("clio: webhook %d was created without a shared_secret", wh.ID)
+	}
+	if err := w.upsert(ctx, wh, "pending"); err != nil {
+		return Webhook{}, err
+	}
+	return wh, nil
+}
+
+// upsert stores wh keyed by its secret; a handshake that came first keeps
+// the row enabled.
+func (w *Webhooks) upsert(ctx context.Context, wh Webhook, status string) error {
+	var exp *time.Time
+	if !wh.ExpiresAt.IsZero() {
+		exp = &wh.ExpiresAt
+	}
+	var clioID *int64
+	if wh.ID != 0 {
+		clioID = &wh.ID
+	}
+	_, err := w.db.Pool.Exec(ctx, `INSERT INTO clio_webhooks (clio_webhook_id, url, model, events, secret, status,
+			expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+		ON CONFLICT (secret) DO UPDATE SET clio_webhook_id = EXCLUDED.clio_webhook_id, url = EXCLUDED.url,
+			model = EXCLUDED.model, events = EXCLUDED.events, expires_at = EXCLUDED.expires_at,
+			status = CASE WHEN clio_webhooks.status = 'enabled' THEN 'enabled' ELSE EXCLUDED.status END,
+			updated_at = EXCLUDED.updated_at`,
+		clioID, wh.URL, wh.Model, nonNil(wh.Events), wh.SharedSecret, status, exp, w.clock.Now())
+	if err != nil {
+		return fmt.Errorf("%w: store clio webhook: %w", derrors.Unavailable, err)
+	}
+	return nil
+}
+
+// Handshake answers Clio's activation request, which carries the webhook's
+// secret in X-Hook-Secret. The secret is trusted only if Herald registered
+// it or Clio lists a webhook with it (so a stranger cannot plant a signing
+// secret); it is then stored enabled and the caller echoes it back.
+func (w *Webhooks) Handshake(ctx context.Context, secret string) error {
+	secret = strings.TrimSpace(secret)
+	if secret == "" || len(secret) > 512 {
+		return fmt.Errorf("%w: X-Hook-Secret is empty or too long", derrors.Unauthorized)
+	}
+	tag, err := w.db.Pool.Exec(ctx, `UPDATE clio_webhooks SET status = 'enabled', updated_at = $2 WHERE secret = $1`,
+		secret, w.clock.Now())
+	if err != nil {
+		return fmt.Errorf("%w: enable clio webhook: %w", derrors.Unavailable, err)
+	}
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	if w.api == nil {
+		return fmt.Errorf("%w: unknown Clio webhook secret; set CLIO_ACCESS_TOKEN so Herald can confirm it with Clio",
+			derrors.Unauthorized)
+	}
+	hooks, err := w.api.Webhooks(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: confirm webhook with Clio: %w", derrors.Unavailable, err)
+	}
+	for _, h := range hooks {
+		if subtle.ConstantTimeCompare([]byte(h.SharedSecret), []byte(secret)) == 1 {
+			return w.upsert(ctx, h, "enabled")
+		}
+	}
+	return fmt.Errorf("%w: no Clio webhook of this account has that secret", derrors.Unauthorized)
+}
+
+// SignatureHeader is the header Clio signs deliveries with: the hex
+// HMAC-SHA256 of the raw body keyed by the webhook's secret.
+const SignatureHeader = "X-Hook-Signature"
+
+// Verify checks signature against every enabled webhook's secret, in
+// constant time per secret. Failures wrap derrors.Unauthorized.
+func (w *Webhooks) Verify(ctx context.Context, signature string, body []byte) error {
+	got, err := hex.DecodeString(strings.TrimSpace(signature))
+	if err != nil || len(got) != sha256.Size {
+		return fmt.Errorf("%w: %s is missing or not 64 hex digits", derrors.Unauthorized, SignatureHeader)
+	}
+	rows, err := w.db.Pool.Query(ctx, `SELECT secret FROM clio_webhooks WHERE status = 'enabled'`)
+	if err != nil {
+		return fmt.Errorf("%w: load clio webhook secrets: %w", derrors.Unavailable, err)
+	}
+	secrets, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("%w: load clio webhook secrets: %w", derrors.Unavailable, err)
+	}
+	for _, s := range secrets {
+		m := hmac.New(sha256.New, []byte(s))
+		m.Write(body)
+		if hmac.Equal(got, m.Sum(nil)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s does not match the body for any of %d enabled Clio webhook(s)",
+		derrors.Unauthorized, SignatureHeader, len(secrets))
+}
+
+// Receive verifies a delivery and stores it for processing, answering only
+// after it is committed. Nothing is stored when the signature is wrong.
+func (w *Webhooks) Receive(ctx context.Context, signature string, body []byte) (ingest.Result, error) {
+	if err := w.Verify(ctx, signature, body); err != nil {
+		return ingest.Result{}, err
+	}
+	return w.rec.Record(ctx, Source, body)
+}
+
+// RenewExpiring extends every enabled webhook that expires within window
+// to now+WebhookLifetime. Webhooks known only by their handshake are first
+// matched to Clio's list by secret to learn their id and expiry. It
+// returns how many were renewed; one failure does not stop the others.
+func (w *Webhooks) RenewExpiring(ctx context.Context, window time.Duration) (int, error) {
+	if w.api == nil {
+		return 0, nil
+	}
+	if err := w.learnIDs(ctx); err != nil {
+		return 0, err
+	}
+	now := w.clock.Now()
+	rows, err := w.db.Pool.Query(ctx, `SELECT id, clio_webhook_id FROM clio_webhooks
+		WHERE status = 'enabled' AND clio_webhook_id IS NOT NULL AND expires_at < $1 ORDER BY expires_at`, now.Add(window))
+	if err != nil {
+		return 0, fmt.Errorf("%w: list expiring clio webhooks: %w", derrors.Unavailable, err)
+	}
+	type due struct{ ID, ClioID int64 }
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
+	if err != nil {
+		return 0, fmt.Errorf("%w: list expiring clio webhooks: %w", derrors.Unavailable, err)
+	}
+	renewed := 0
+	var errs []error
+	for _, d := range list {
+		wh, err := w.api.ExtendWebhook(ctx, d.ClioID, now.Add(WebhookLifetime))
+		note := ""
+		if err != nil {
+			errs = append(errs, fmt.Errorf("renew clio webhook %d: %w", d.ClioID, err))
+			note = err.Error()
+		}
+		var exp *time.Time
+		if err == nil && !wh.ExpiresAt.IsZero() {
+			exp = &wh.ExpiresAt
+		}
+		if _, uerr := w.db.Pool.Exec(ctx, `UPDATE clio_webhooks SET expires_at = COALESCE($2, expires_at),
+				renewed_at = CASE WHEN $3 = '' THEN $4 ELSE renewed_at END, renew_error = $3, updated_at = $4 WHERE id = $1`,
+			d.ID, exp, note, now); uerr != nil {
+			errs = append(errs, fmt.Errorf("%w: record renewal: %w", derrors.Unavailable, uerr))
+			continue
+		}
+		if err == nil {
+			renewed++
+		}
+	}
+	return renewed, errors.Join(errs...)
+}
+
+// learnIDs fills clio_webhook_id and expires_at of handshake-only rows.
+func (w *Webhooks) learnIDs(ctx context.Context) error {
+	var n int
+	if err := w.db.Pool.QueryRow(ctx, `SELECT count(*) FROM clio_webhooks
+		WHERE status = 'enabled' AND (clio_webhook_id IS NULL OR expires_at IS NULL)`).Scan(&n); err != nil {
+		return fmt.Errorf("%w: count clio webhooks: %w", derrors.Unavailable, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	hooks, err := w.api.Webhooks(ctx)
+	if err != nil {
+		return fmt.Errorf("list clio webhooks: %w", err)
+	}
+	for _, h := range hooks {
+		if h.SharedSecret == "" || h.ID == 0 {
+			continue
+		}
+		var exp *time.Time
+		if !h.ExpiresAt.IsZero() {
+			exp = &h.ExpiresAt
+		}
+		if _, err := w.db.Pool.Exec(ctx, `UPDATE clio_webhooks SET clio_webhook_id = $2, expires_at = COALESCE($3, expires_at),
+				updated_at = $4 WHERE secret = $1 AND (clio_webhook_id IS NULL OR expires_at IS NULL)`,
+			h.SharedSecret, h.ID, exp, w.clock.Now()); err != nil {
+			return fmt.Errorf("%w: record clio webhook id: %w", derrors.Unavailable, err)
+		}
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
