@@ -12,6 +12,9 @@ import (
 type Services struct {
 	// CMSIngest accepts signed CMS webhooks (ingest.Service).
 	CMSIngest CMSIngest
+	// ClioWebhooks answers Clio's handshake and signed deliveries
+	// (clio.Webhooks).
+	ClioWebhooks ClioWebhooks
 	// Tokens verifies API bearer tokens; nil uses auth.Tokens over Deps.DB.
 	Tokens TokenVerifier
 	// Pauses and CaseFinder serve the pause API (pause.Service, cases.Service).
@@ -33,6 +36,10 @@ func routes(app *fiber.App, d Deps) {
 	app.Get("/readyz", readyz(d))
 	app.Get("/metrics", metrics(d))
 
+	// Clio signs its own way; its route must come before the generic one.
+	if s := d.Services.ClioWebhooks; s != nil {
+		app.Post("/webhooks/cms/clio", webhookClio(s))
+	}
 	if s := d.Services.CMSIngest; s != nil {
 		app.Post("/webhooks/cms/:source", webhookCMS(s))
 	}
