@@ -17,7 +17,7 @@ import (
 // webhook when it is configured; with neither, nothing is collected. It
 // returns how many rows it added.
 func (s *Service) Collect(ctx context.Context) (int, error) {
-	if !s.cfg.Enabled() {
+	if !s.enabled() {
 		return 0, nil
 	}
 	now := s.d.Clock.Now()
@@ -101,7 +101,7 @@ func (s *Service) write(ctx context.Context, it item) (string, error) {
 	switch it.Target {
 	case TargetClio:
 		if s.d.Clio == nil {
-			return "", fmt.Errorf("%w: Clio is not configured (HERALD_CLIO_ACCESS_TOKEN)", ErrPermanent)
+			return "", fmt.Errorf("%w: Clio is not configured (CLIO_ACCESS_TOKEN)", ErrPermanent)
 		}
 		return s.toClio(ctx, it, rec)
 	default:

@@ -7,12 +7,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/app/derrors"
 )
 
 // Record is what is written to the CMS: the body of the outbound webhook, and
@@ -139,17 +142,32 @@ func (s *Service) toClio(ctx context.Context, it item, r Record) (string, error)
 	if r.Case == nil {
 		return "", fmt.Errorf("%w: the message has no case, so there is no Clio matter to note it on", ErrPermanent)
 	}
+	if _, err := strconv.ParseInt(r.Case.ExternalID, 10, 64); err != nil {
+		return "", fmt.Errorf("%w: %q is not a Clio matter id", ErrPermanent, r.Case.ExternalID)
+	}
 	marker := "[herald " + r.ID + "]"
 	if it.Attempts > 1 {
 		id, found, err := s.d.Clio.FindNote(ctx, r.Case.ExternalID, marker)
 		if err != nil {
-			return "", err
+			return "", clioErr(err)
 		}
 		if found {
 			return id, nil
 		}
 	}
-	return s.d.Clio.CreateNote(ctx, r.Case.ExternalID, noteFor(r, marker))
+	n := noteFor(r, marker)
+	id, err := s.d.Clio.CreateNote(ctx, r.Case.ExternalID, n.Subject, n.Detail, n.Date)
+	return id, clioErr(err)
+}
+
+// clioErr makes Clio's refusals permanent: an unknown matter (NotFound) or a
+// rejected request or token (InvalidArgument) fails the row at once, with a
+// staff task; 5xx, rate limits and network errors are retried.
+func clioErr(err error) error {
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.InvalidArgument) {
+		return fmt.Errorf("%w: %w", ErrPermanent, err)
+	}
+	return err
 }
 
 // Note is a Clio matter note.

@@ -46,9 +46,6 @@ type Config struct {
 	// cases from sources other than Clio (and for Clio ones when Clio is not
 	// configured).
 	WebhookURL, WebhookSecret string
-	// ClioBaseURL (default https://app.clio.com) and ClioAccessToken enable
-	// notes on Clio matters for cases whose source is of kind clio.
-	ClioBaseURL, ClioAccessToken string
 	// Schedule is the wait before each retry (1m, 5m, 30m, 2h, 6h); after
 	// the last the row fails.
 	Schedule []time.Duration
@@ -60,9 +57,6 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.ClioBaseURL == "" {
-		c.ClioBaseURL = "https://app.clio.com"
-	}
 	if len(c.Schedule) == 0 {
 		c.Schedule = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour}
 	}
@@ -77,16 +71,13 @@ func (c *Config) defaults() {
 	}
 }
 
-// Enabled reports whether any target is configured.
-func (c Config) Enabled() bool { return c.WebhookURL != "" || c.ClioAccessToken != "" }
-
-// Notes writes notes on Clio matters; *Clio implements it.
+// Notes writes notes on Clio matters; clio.Client implements it.
 type Notes interface {
 	// FindNote returns the id of a note on the matter whose text contains
 	// marker, found=false when there is none.
 	FindNote(ctx context.Context, matterID, marker string) (id string, found bool, err error)
 	// CreateNote adds a note to the matter and returns its id.
-	CreateNote(ctx context.Context, matterID string, n Note) (id string, err error)
+	CreateNote(ctx context.Context, matterID, subject, detail string, date time.Time) (id string, err error)
 }
 
 // Deps are the collaborators of the service.
@@ -94,12 +85,15 @@ type Deps struct {
 	DB    *store.DB
 	Clock clock.Clock
 	Log   *slog.Logger
-	// HTTP posts webhooks and talks to Clio; a client with a 15s timeout
-	// when nil.
+	// HTTP posts webhooks; a client with a 15s timeout when nil.
 	HTTP *http.Client
-	// Clio replaces the Clio client built from the configuration (tests).
+	// Clio writes notes for cases from a Clio source; nil sends those to
+	// the webhook too (when configured).
 	Clio Notes
 }
+
+// enabled reports whether any target is configured.
+func (s *Service) enabled() bool { return s.cfg.WebhookURL != "" || s.d.Clio != nil }
 
 // Service collects and pushes write-backs. It is safe for concurrent use.
 type Service struct {
@@ -121,9 +115,6 @@ func New(d Deps, cfg Config) (*Service, error) {
 	}
 	if d.HTTP == nil {
 		d.HTTP = &http.Client{Timeout: 15 * time.Second}
-	}
-	if d.Clio == nil && cfg.ClioAccessToken != "" {
-		d.Clio = &Clio{BaseURL: cfg.ClioBaseURL, Token: cfg.ClioAccessToken, HTTP: d.HTTP}
 	}
 	return &Service{d: d, cfg: cfg}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/app/clio"
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/ingest"
 	"github.com/heraldhq/herald/app/store"
@@ -286,14 +287,17 @@ func (c *fakeClio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestClioWriteBackIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	clio := &fakeClio{token: "clio-token", loseOne: true}
-	srv := httptest.NewServer(clio)
+	fake := &fakeClio{token: "clio-token", loseOne: true}
+	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	rcv := &receiver{script: []int{200}, clk: f.clk}
 	hook := httptest.NewServer(rcv)
 	defer hook.Close()
-	svc, err := writeback.New(writeback.Deps{DB: f.db, Clock: f.clk}, writeback.Config{ClioBaseURL: srv.URL, ClioAccessToken: "clio-token",
-		WebhookURL: hook.URL, WebhookSecret: secret})
+	cc, err := clio.New(clio.Config{BaseURL: srv.URL, AccessToken: "clio-token", Clock: f.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := writeback.New(writeback.Deps{DB: f.db, Clock: f.clk, Clio: cc}, writeback.Config{WebhookURL: hook.URL, WebhookSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,10 +315,10 @@ func TestClioWriteBackIsIdempotent(t *testing.T) {
 	if _, err := svc.Push(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(clio.notes) != 1 || clio.creates != 1 || clio.finds != 1 {
-		t.Fatalf("clio notes %d, creates %d, finds %d; want one note, found on retry, not created twice", len(clio.notes), clio.creates, clio.finds)
+	if len(fake.notes) != 1 || fake.creates != 1 || fake.finds != 1 {
+		t.Fatalf("clio notes %d, creates %d, finds %d; want one note, found on retry, not created twice", len(fake.notes), fake.creates, fake.finds)
 	}
-	n := clio.notes[0]
+	n := fake.notes[0]
 	if n["matter_id"].(int64) != 1001 || n["subject"] != "Herald emailed the client: Court tomorrow" ||
 		!strings.Contains(n["detail"].(string), "See you there.") || n["date"] != "2026-03-02" {
 		t.Errorf("note = %+v", n)
