@@ -60,6 +60,13 @@ type Config struct {
 	// ClioBaseURL is the Clio region's base URL (CLIO_BASE_URL).
 	ClioBaseURL string
 
+	// WritebackURL receives a signed POST for every message sent and every
+	// client reply, for CMSs without a native write-back
+	// (HERALD_WRITEBACK_URL); WritebackSecret signs it
+	// (HERALD_WRITEBACK_SECRET, Herald-Signature).
+	WritebackURL    string
+	WritebackSecret string
+
 	// WebhookSecrets maps a lower-case source name to its signing secrets
 	// (HERALD_WEBHOOK_SECRET_<SOURCE>, several comma-separated for rotation).
 	WebhookSecrets map[string][]string
@@ -138,6 +145,8 @@ func Load(getenv func(string) string) (Config, error) {
 		TwilioBaseURL:             l.str("TWILIO_BASE_URL", "https://api.twilio.com"),
 		ClioAccessToken:           l.str("CLIO_ACCESS_TOKEN", ""),
 		ClioBaseURL:               l.str("CLIO_BASE_URL", "https://app.clio.com"),
+		WritebackURL:              l.str("HERALD_WRITEBACK_URL", ""),
+		WritebackSecret:           l.str("HERALD_WRITEBACK_SECRET", ""),
 		WebhookSecrets:            map[string][]string{},
 		WebhookMaxBody:            l.int("HERALD_WEBHOOK_MAX_BODY", 1<<20),
 		SMSWindow:                 l.window("HERALD_SMS_WINDOW", "08:00-21:00"),
@@ -260,6 +269,14 @@ func (c Config) Validate() []string {
 	}
 	if len(c.RetrySchedule) == 0 {
 		add("HERALD_RETRY_SCHEDULE: needs at least one duration; e.g. 1m,5m,30m")
+	}
+	if c.WritebackURL != "" {
+		if u, err := url.Parse(c.WritebackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("HERALD_WRITEBACK_URL: %q is not an absolute http(s) URL", c.WritebackURL)
+		}
+		if c.WritebackSecret == "" {
+			add("HERALD_WRITEBACK_SECRET: required with HERALD_WRITEBACK_URL to sign write-backs")
+		}
 	}
 	if c.SessionTTL < time.Minute {
 		add("HERALD_SESSION_TTL: %s is too short; use at least 1m", c.SessionTTL)
