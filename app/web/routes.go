@@ -28,6 +28,20 @@ type Services struct {
 	// DeadLetterRetrier retries them (delivery.Service).
 	DeadLetters       DeadLetterInbox
 	DeadLetterRetrier DeadLetterRetrier
+	// SendGridEvents applies signed SendGrid event batches checked by
+	// SendGridVerifier (engagement.Service, engagement.SendGridVerifier; a
+	// nil verifier rejects every batch).
+	SendGridEvents   SendGridEvents
+	SendGridVerifier SendGridVerifier
+	// TwilioWebhooks applies Twilio status callbacks and inbound SMS checked
+	// by TwilioVerifier (engagement.Service, engagement.TwilioVerifier).
+	TwilioWebhooks TwilioWebhooks
+	TwilioVerifier TwilioVerifier
+	// ConsentExport exports a client's consent evidence (consent.Store).
+	ConsentExport ConsentExporter
+	// Analytics serves template analytics and client engagement
+	// (engagement.Service).
+	Analytics Analytics
 }
 
 // routes lists every route Herald serves, in one place.
@@ -42,6 +56,13 @@ func routes(app *fiber.App, d Deps) {
 	}
 	if s := d.Services.CMSIngest; s != nil {
 		app.Post("/webhooks/cms/:source", webhookCMS(s))
+	}
+	if s := d.Services.SendGridEvents; s != nil {
+		app.Post("/webhooks/sendgrid/events", webhookSendGrid(d.Services.SendGridVerifier, s))
+	}
+	if s, v := d.Services.TwilioWebhooks, d.Services.TwilioVerifier; s != nil && v != nil {
+		app.Post("/webhooks/twilio/status", webhookTwilioStatus(v, s))
+		app.Post("/webhooks/twilio/inbound", webhookTwilioInbound(v, s))
 	}
 
 	api := app.Group("/api/v1", apiAuth(apiTokens(d)))
@@ -63,5 +84,12 @@ func routes(app *fiber.App, d Deps) {
 	}
 	if s := d.Services.DeadLetterRetrier; s != nil {
 		api.Post("/dead-letters/:id/retry", operators, apiRetryDeadLetter(s))
+	}
+	if s := d.Services.ConsentExport; s != nil {
+		api.Get("/clients/:client_id/consent", anyRole, apiConsentExport(s))
+	}
+	if s := d.Services.Analytics; s != nil {
+		api.Get("/analytics/templates", anyRole, apiTemplateAnalytics(s, d.Clock.Now))
+		api.Get("/clients/:client_id/engagement", anyRole, apiClientEngagement(s))
 	}
 }
