@@ -52,7 +52,7 @@ func (e Enricher) Enrich(ctx context.Context, source string, raw []byte) ([]byte
 		return nil, derrors.Invalid("meta.event", fmt.Sprintf("matter %s was deleted in Clio", hook.Data.ID),
 			"nothing to send; if the deletion was a mistake, restore the matter in Clio")
 	}
-	if e.API == nil {
+	if c, ok := e.API.(*Client); e.API == nil || (ok && c == nil) {
 		return nil, derrors.Invalid("CLIO_ACCESS_TOKEN", "is not set, so Herald cannot fetch Clio matters",
 			"connect Clio and set CLIO_ACCESS_TOKEN, then retry the event")
 	}

@@ -46,6 +46,9 @@ type Webhooks struct {
 // connected: then only webhooks Herald already stored are trusted and
 // nothing is renewed.
 func NewWebhooks(db *store.DB, clk clock.Clock, rec Recorder, api WebhookAPI) *Webhooks {
+	if c, ok := api.(*Client); ok && c == nil {
+		api = nil // a typed nil: Clio is not connected
+	}
 	return &Webhooks{db: db, clock: clk, rec: rec, api: api}
 }
 

@@ -2,8 +2,11 @@ package command
 
 import (
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/heraldhq/herald/app/cases"
+	"github.com/heraldhq/herald/app/clio"
 	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/delivery"
@@ -13,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/app/ingest"
 	"github.com/heraldhq/herald/app/ledger"
 	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/poll"
 	"github.com/heraldhq/herald/app/render"
 	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
@@ -32,6 +36,7 @@ func services(d *deps) web.Services {
 		Timeline:          ledger.New(d.db, d.clock),
 		DeadLetters:       ledger.New(d.db, d.clock),
 		DeadLetterRetrier: deliveryService(d),
+		ClioWebhooks:      clio.NewWebhooks(d.db, d.clock, ingestService(d), clioAPI(d)),
 	}
 }
 
@@ -40,6 +45,8 @@ func registerJobs(w *jobs.Worker, d *deps) {
 	ing := ingestService(d)
 	w.Handle(jobs.TypeProcessEvent, jobs.ProcessEvent(ing, d.log))
 	w.AddSweep(jobs.IngestSweep(ing, d.cfg.SweepInterval))
+	w.AddSweep(jobs.ClioRenewSweep(clio.NewWebhooks(d.db, d.clock, ing, clioAPI(d)), time.Hour))
+	w.AddSweep(jobs.PollSweep(poller(d, ing), d.cfg.SweepInterval))
 	for _, s := range jobs.PlanSweeps(planner(d), pause.New(d.db, d.clock), d.cfg.SweepInterval) {
 		w.AddSweep(s)
 	}
@@ -100,7 +107,7 @@ func deliveryService(d *deps) *delivery.Service {
 // (rules) are set here once they exist.
 func ingestService(d *deps) *ingest.Service {
 	svc, err := ingest.New(d.db, d.cfg, d.clock, statuses.New(d.db, d.clock), cases.New(d.db, d.clock, d.cfg.Location()),
-		ingest.Options{Enqueuer: d.jobs, Planner: planner(d), Log: d.log})
+		ingest.Options{Enqueuer: d.jobs, Planner: planner(d), Log: d.log, Enricher: clio.Enricher{API: clioAPI(d)}})
 	if err != nil {
 		// Only a broken mapping embedded from config/sources gets here.
 		panic(fmt.Sprintf("herald: CMS source mappings are invalid: %v", err))
@@ -135,4 +142,28 @@ func smsWindow(cfg config.Config) delivery.WindowPolicy {
 	}
 	p.Region = cfg.DefaultRegion
 	return p
+}
+
+// clioAPI is the Clio Manage client, nil when CLIO_ACCESS_TOKEN is unset
+// (the Clio enricher then fails events with a fix, and nothing is renewed).
+func clioAPI(d *deps) *clio.Client {
+	if d.cfg.ClioAccessToken == "" {
+		return nil
+	}
+	c, err := clio.New(clio.Config{BaseURL: d.cfg.ClioBaseURL, AccessToken: d.cfg.ClioAccessToken, Clock: d.clock})
+	if err != nil {
+		panic(fmt.Sprintf("herald: Clio settings are invalid: %v", err)) // config.Validate checks them first
+	}
+	return c
+}
+
+// poller polls the shipped sources of kind poll. Each source's token
+// variable is named in its YAML (secret_env), so it is read here rather
+// than in config.Config; a source whose variable is unset is not polled.
+func poller(d *deps, ing *ingest.Service) *poll.Poller {
+	srcs, err := poll.Shipped()
+	if err != nil {
+		panic(fmt.Sprintf("herald: CMS source mappings are invalid: %v", err))
+	}
+	return poll.New(d.db, ing, d.clock, os.Getenv, srcs, nil)
 }

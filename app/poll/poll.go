@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/app/ingest"
 	"github.com/heraldhq/herald/app/normalize"
 	"github.com/heraldhq/herald/app/store"
+	"github.com/heraldhq/herald/config"
 )
 
 // maxPages bounds one poll, so a CMS whose next link loops cannot hold a
@@ -343,4 +345,28 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// Shipped returns the poll sources among the mappings shipped in
+// config/sources.
+func Shipped() ([]normalize.Source, error) {
+	entries, err := fs.ReadDir(config.SourcesFS, "sources")
+	if err != nil {
+		return nil, fmt.Errorf("poll: read config/sources: %w", err)
+	}
+	var out []normalize.Source
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".yaml")
+		if !ok {
+			continue
+		}
+		src, err := normalize.LoadSource(config.SourcesFS, name)
+		if err != nil {
+			return nil, fmt.Errorf("poll: %w", err)
+		}
+		if src.Kind == normalize.KindPoll {
+			out = append(out, src)
+		}
+	}
+	return out, nil
 }
