@@ -27,7 +27,7 @@ import (
 
 // services builds the domain services the HTTP layer calls.
 func services(d *deps) web.Services {
-	return web.Services{
+	s := web.Services{
 		CMSIngest:  ingestService(d),
 		Pauses:     pause.New(d.db, d.clock),
 		CaseFinder: cases.New(d.db, d.clock, d.cfg.Location()),
@@ -38,6 +38,8 @@ func services(d *deps) web.Services {
 		DeadLetterRetrier: deliveryService(d),
 		ClioWebhooks:      clio.NewWebhooks(d.db, d.clock, ingestService(d), clioAPI(d)),
 	}
+	engagementServices(d, &s)
+	return s
 }
 
 // registerJobs wires task handlers and sweeps to the domain.
@@ -53,6 +55,9 @@ func registerJobs(w *jobs.Worker, d *deps) {
 	dl := deliveryService(d)
 	w.Handle(jobs.TypeDeliverMessage, jobs.DeliverMessage(dl))
 	for _, s := range jobs.DeliverySweeps(dl, d.cfg.SweepInterval) {
+		w.AddSweep(s)
+	}
+	for _, s := range jobs.EngagementSweeps(engagementService(d), writebackSweeper(d), d.cfg.SweepInterval) {
 		w.AddSweep(s)
 	}
 }
