@@ -11,6 +11,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/heraldhq/herald/app/simulate"
 )
 
 // IO is the process's standard streams and environment.
@@ -36,6 +38,12 @@ func subcommands() map[string]subcommand {
 		"token":     {"manage API tokens: token create --name N --role ROLE", runToken},
 		"normalize": {"normalize CMS events from stdin (JSON or JSON Lines) to canonical JSON; no database", runNormalize},
 		"audit":     {"field audit of CMS records: --source NAME FILE... or --from-db", runAudit},
+		"simulate": {"post signed, messy CMS webhooks to a running Herald: --url URL --rate 2/s --duration 5m", func(ctx context.Context, args []string, pio IO) error {
+			if code := simulate.Main(ctx, args, pio.Getenv, pio.Stderr); code != 0 {
+				return exitCode(code)
+			}
+			return nil
+		}},
 	}
 }
 
