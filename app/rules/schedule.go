@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -148,4 +147,3 @@ func Location(tz string, firm *time.Location) *time.Location {
 	return firm
 }
 
-func describeDate(d sanitize.Date) string { return fmt.Sprint(d.String()) }
