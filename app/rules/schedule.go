@@ -146,4 +146,3 @@ func Location(tz string, firm *time.Location) *time.Location {
 	}
 	return firm
 }
-
