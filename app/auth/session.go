@@ -21,7 +21,8 @@ const (
 )
 
 // Session is what the signed, encrypted session cookie carries: who is signed
-// in and the CSRF token every state-changing request must echo. The user's
+// in (UserID 0 for a visitor who has not signed in yet) and the CSRF token
+// every state-changing request, the sign-in forms included, must echo. The user's
 // role is not in the cookie; it is re-read on every request so a role change
 // or a disabled account takes effect at once.
 type Session struct {
@@ -64,7 +65,8 @@ func NewSessions(secret string, ttl time.Duration, secure bool, clk clock.Clock)
 // TTL is how long a session lasts.
 func (s *Sessions) TTL() time.Duration { return s.ttl }
 
-// New starts a session for userID with a fresh CSRF token.
+// New starts a session for userID (0 for an anonymous visitor) with a fresh
+// CSRF token; signing in or out always starts a new one.
 func (s *Sessions) New(userID int64) Session {
 	return Session{UserID: userID, CSRF: RandomToken(32), Expires: s.clock.Now().Add(s.ttl)}
 }
@@ -93,8 +95,8 @@ func (s *Sessions) Open(value string) (Session, error) {
 	if err := s.Decode(SessionCookie, value, &sess); err != nil {
 		return Session{}, err
 	}
-	if sess.UserID == 0 || sess.CSRF == "" {
-		return Session{}, fmt.Errorf("%w: empty session", derrors.Unauthorized)
+	if sess.CSRF == "" {
+		return Session{}, fmt.Errorf("%w: session without a CSRF token", derrors.Unauthorized)
 	}
 	if !s.clock.Now().Before(sess.Expires) {
 		return Session{}, fmt.Errorf("%w: session expired; sign in again", derrors.Unauthorized)
