@@ -3,8 +3,10 @@ package command
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/app/auth"
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/clio"
 	"github.com/heraldhq/herald/app/consent"
@@ -17,9 +19,11 @@ import (
 	"github.com/heraldhq/herald/app/ledger"
 	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/poll"
+	"github.com/heraldhq/herald/app/portal"
 	"github.com/heraldhq/herald/app/render"
 	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
+	"github.com/heraldhq/herald/app/tasks"
 	"github.com/heraldhq/herald/app/web"
 	"github.com/heraldhq/herald/config"
 	"github.com/heraldhq/herald/jobs"
@@ -37,9 +41,31 @@ func services(d *deps) web.Services {
 		DeadLetters:       ledger.New(d.db, d.clock),
 		DeadLetterRetrier: deliveryService(d),
 		ClioWebhooks:      clio.NewWebhooks(d.db, d.clock, ingestService(d), clioAPI(d)),
+		Portal:            portalServices(d),
 	}
 	engagementServices(d, &s)
 	return s
+}
+
+// portalServices builds the staff portal: sign-in (sessions keyed from
+// HERALD_SESSION_SECRET, the configured providers, the allowlist), the read
+// model and the domain services its screens act through.
+func portalServices(d *deps) *web.PortalServices {
+	engine := render.New(render.Options{Now: d.clock.Now, FirmLocation: d.cfg.Location(), Locale: d.cfg.DefaultLang})
+	return &web.PortalServices{
+		Users:     auth.NewUsers(d.db, d.clock),
+		Sessions:  auth.NewSessions(d.cfg.SessionSecret, d.cfg.SessionTTL, strings.HasPrefix(d.cfg.PublicURL, "https://"), d.clock),
+		Providers: auth.NewProviders(d.cfg.OAuth, d.cfg.PublicURL, nil),
+		Policy:    auth.Policy{AllowedDomains: d.cfg.AllowedDomains, AllowedEmails: d.cfg.AllowedEmails, DefaultRole: d.cfg.DefaultStaffRole},
+		DevLogin:  d.cfg.DevLogin && d.cfg.Env == config.EnvDev,
+		Read:      portal.New(d.db, d.clock, d.cfg.Location()),
+		Firm:      portal.FirmVars{Name: d.cfg.FirmName, Phone: d.cfg.FirmPhone, PortalURL: d.cfg.PublicURL},
+		Templates: content.New(d.db, engine, d.clock, d.cfg.DefaultLang),
+		Preview:   engine,
+		Statuses:  statuses.New(d.db, d.clock),
+		Tasks:     tasks.New(d.db, d.clock),
+		Approvals: planner(d),
+	}
 }
 
 // registerJobs wires task handlers and sweeps to the domain.

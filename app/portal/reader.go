@@ -61,3 +61,12 @@ const activePause = `p.lifted_at IS NULL AND (p.expires_at IS NULL OR p.expires_
 func invalid(field, problem, fix string) error { return derrors.Invalid(field, problem, fix) }
 
 func notFound(what string) error { return fmt.Errorf("%s %w", what, derrors.NotFound) }
+
+// FirmPaused reports whether a firm-wide pause is in force, for the banner
+// every page shows.
+func (r *Reader) FirmPaused(ctx context.Context) (bool, error) {
+	var n int64
+	err := r.scan(ctx, "firm pause", &n, `SELECT count(*) FROM pauses p WHERE p.scope = 'firm' AND `+activePause,
+		map[string]any{"now": r.clock.Now()})
+	return n > 0, err
+}

@@ -42,6 +42,9 @@ type Services struct {
 	// Analytics serves template analytics and client engagement
 	// (engagement.Service).
 	Analytics Analytics
+	// Portal serves the staff portal and its sign-in (portal_*.go,
+	// auth_*.go); nil serves no portal.
+	Portal *PortalServices
 }
 
 // routes lists every route Herald serves, in one place.
@@ -91,5 +94,44 @@ func routes(app *fiber.App, d Deps) {
 	if s := d.Services.Analytics; s != nil {
 		api.Get("/analytics/templates", anyRole, apiTemplateAnalytics(s, d.Clock.Now))
 		api.Get("/clients/:client_id/engagement", anyRole, apiClientEngagement(s))
+	}
+
+	app.Use("/static", staticFiles())
+	if d.Services.Portal != nil {
+		portalRoutes(app, d)
+	}
+}
+
+// portalRoutes lists the staff portal. Every route loads the session and
+// checks CSRF on state changes; each page and action names the permission
+// whose roles (auth.RolesFor) may use it. Actions whose service is not
+// wired are not routed.
+func portalRoutes(app *fiber.App, d Deps) {
+	h := newPortalHandlers(d)
+	ps, s := d.Services.Portal, d.Services
+	open := []fiber.Handler{staffSession(ps), csrfProtect()}
+	route := func(method, path string, perm auth.Permission, fn fiber.Handler) {
+		app.Add(method, path, append(append(open[:2:2], signedIn, staffRole(auth.RolesFor(perm)...)), fn)...)
+	}
+	get := func(path string, perm auth.Permission, fn fiber.Handler) { route(fiber.MethodGet, path, perm, fn) }
+	post := func(path string, perm auth.Permission, fn fiber.Handler) { route(fiber.MethodPost, path, perm, fn) }
+
+	app.Get("/login", append(open[:2:2], h.login)...)
+	app.Get("/waiting", append(open[:2:2], h.waiting)...)
+	app.Post("/logout", append(open[:2:2], h.logout)...)
+	if ps.DevLogin {
+		app.Post("/auth/dev", append(open[:2:2], h.devLogin)...)
+	}
+	if ps.Providers != nil {
+		app.Get("/auth/:provider/begin", append(open[:2:2], h.oauthBegin)...)
+		app.Get("/auth/:provider/callback", append(open[:2:2], h.oauthCallback)...)
+	}
+
+	get("/", auth.PermDashboard, h.dashboard)
+	get("/cases", auth.PermViewCases, h.cases)
+	get("/cases/:id", auth.PermViewCases, h.caseDetail)
+	if s.Pauses != nil {
+		post("/cases/:id/pause", auth.PermPause, h.pauseCase)
+		post("/cases/:id/unpause", auth.PermPause, h.unpauseCase)
 	}
 }

@@ -1,0 +1,26 @@
+package web
+
+import (
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/heraldhq/herald/app/clock"
+)
+
+// portalHandlers serve the staff portal's pages (portal_*.go) and sign-in
+// (auth_*.go). Each handler reads through PortalServices.Read or acts through
+// a domain service, then renders a view; none holds business logic.
+type portalHandlers struct {
+	ps        *PortalServices
+	svc       Services
+	firmName  string
+	clock     clock.Clock
+	log       *slog.Logger
+	inspector *asynq.Inspector
+}
+
+func newPortalHandlers(d Deps) *portalHandlers {
+	return &portalHandlers{ps: d.Services.Portal, svc: d.Services, firmName: d.Config.FirmName, clock: d.Clock,
+		log: d.Log, inspector: d.Inspector}
+}

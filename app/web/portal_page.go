@@ -1,0 +1,85 @@
+package web
+
+import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/heraldhq/herald/app/auth"
+	"github.com/heraldhq/herald/views"
+)
+
+// navEntries is the main navigation in order, each with the permission
+// that shows it. Analytics joins with the engagement screens.
+var navEntries = []struct {
+	key, label, href string
+	perm             auth.Permission
+}{
+	{"dashboard", "Dashboard", "/", auth.PermDashboard},
+	{"cases", "Cases", "/cases", auth.PermViewCases},
+	{"dead-letters", "Dead letters", "/dead-letters", auth.PermDeadLetters},
+	{"approvals", "Approvals", "/approvals", auth.PermApprovals},
+	{"templates", "Templates", "/templates", auth.PermViewTemplates},
+	{"data-health", "Data health", "/data-health", auth.PermDataHealth},
+	{"tasks", "Tasks", "/tasks", auth.PermTasks},
+	{"rules", "Rules", "/rules", auth.PermRules},
+	{"audit", "Audit log", "/audit", auth.PermAudit},
+	{"queues", "Queues", "/ops/queues", auth.PermQueues},
+	{"staff", "Staff", "/settings/staff", auth.PermUsers},
+}
+
+// flashes are the confirmations a redirect can show (?done=key); only
+// known keys are shown so a link cannot put words on the page.
+var flashes = map[string]string{
+	"paused":      "Automation is paused for this case.",
+	"unpaused":    "Automation is resumed for this case.",
+	"retried":     "Queued for another delivery attempt.",
+	"resolved":    "Marked as resolved.",
+	"saved":       "Saved as a new version.",
+	"rolled-back": "Rolled back: the old version is current again as a new version.",
+	"mapped":      "Status mapped. New updates with that value will use it.",
+	"assigned":    "Task assigned.",
+	"completed":   "Task completed.",
+	"approved":    "Approved; the message will be sent.",
+	"discarded":   "Discarded; the message will not be sent.",
+	"staff-saved": "Staff member updated.",
+}
+
+// page builds the layout model for the current request.
+func (h *portalHandlers) page(c *fiber.Ctx, title, active string) views.Page {
+	p := views.Page{Title: title, Active: active, FirmName: h.firmName, CSRF: currentSession(c).CSRF,
+		Flash: flashes[c.Query("done")], Loc: h.ps.Read.Location()}
+	if u := currentUser(c); u != nil {
+		p.User = &views.Staff{Name: u.Name, Email: u.Email, Role: u.Role}
+		if u.Role != "" {
+			for _, n := range navEntries {
+				if auth.Can(u.Role, n.perm) {
+					p.Nav = append(p.Nav, views.NavItem{Key: n.key, Label: n.label, Href: n.href})
+				}
+			}
+			if paused, err := h.ps.Read.FirmPaused(c.UserContext()); err == nil {
+				p.FirmPaused = paused
+			}
+		}
+	}
+	return p
+}
+
+// can reports whether the signed-in user holds perm.
+func can(c *fiber.Ctx, perm auth.Permission) bool {
+	u := currentUser(c)
+	return u != nil && auth.Can(u.Role, perm)
+}
+
+// actor names the signed-in user in audit rows.
+func actor(c *fiber.Ctx) string {
+	if u := currentUser(c); u != nil {
+		return u.Name + " <" + u.Email + ">"
+	}
+	return "anonymous"
+}
+
+// show renders a templ component as the HTML response.
+func show(c *fiber.Ctx, status int, comp templ.Component) error {
+	c.Status(status).Type("html", "utf-8")
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
