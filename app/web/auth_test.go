@@ -81,8 +81,8 @@ func TestForgedOrExpiredSessionIsAnonymous(t *testing.T) {
 	good := b.cookies["herald_session"]
 
 	tests := []struct {
-		name   string
-		cookie string
+		name    string
+		cookie  string
 		advance bool
 	}{
 		{"tampered", good[:len(good)-4] + "AAAA", false},
