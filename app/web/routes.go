@@ -134,4 +134,41 @@ func portalRoutes(app *fiber.App, d Deps) {
 		post("/cases/:id/pause", auth.PermPause, h.pauseCase)
 		post("/cases/:id/unpause", auth.PermPause, h.unpauseCase)
 	}
+	get("/clients/:id/timeline", auth.PermViewCases, h.timeline)
+	get("/clients/:id/timeline.csv", auth.PermViewCases, h.timelineCSV)
+	get("/dead-letters", auth.PermDeadLetters, h.deadLetters)
+	if s.DeadLetterRetrier != nil {
+		post("/dead-letters/:id/retry", auth.PermDeadLetters, h.retryDeadLetter)
+	}
+	if s.DeadLetters != nil {
+		post("/dead-letters/:id/resolve", auth.PermDeadLetters, h.resolveDeadLetter)
+	}
+	post("/dead-letters/bulk", auth.PermDeadLetters, h.bulkDeadLetters)
+	if ps.Templates != nil && ps.Preview != nil {
+		get("/templates", auth.PermViewTemplates, h.templates)
+		get("/templates/:id", auth.PermViewTemplates, h.templateEdit)
+		get("/templates/:id/cases", auth.PermViewTemplates, h.templateCases)
+		post("/templates/:id/preview", auth.PermViewTemplates, h.templatePreview)
+		post("/templates/:id", auth.PermEditTemplates, h.templateSave)
+		post("/templates/:id/rollback", auth.PermEditTemplates, h.templateRollback)
+	}
+	get("/data-health", auth.PermDataHealth, h.dataHealth)
+	if ps.Statuses != nil {
+		post("/data-health/map", auth.PermDataHealth, h.mapStatus)
+	}
+	if ps.Tasks != nil {
+		get("/tasks", auth.PermTasks, h.taskList)
+		post("/tasks/:id/assign", auth.PermTasks, h.assignTask)
+		post("/tasks/:id/complete", auth.PermTasks, h.completeTask)
+	}
+	get("/audit", auth.PermAudit, h.auditLog)
+	get("/approvals", auth.PermApprovals, h.approvals)
+	if ps.Approvals != nil {
+		post("/approvals/:id/approve", auth.PermApprovals, h.approve)
+		post("/approvals/:id/discard", auth.PermApprovals, h.discard)
+	}
+	get("/rules", auth.PermRules, h.rulesList)
+	get("/settings/staff", auth.PermUsers, h.staffList)
+	post("/settings/staff/:id", auth.PermUsers, h.staffUpdate)
+	get("/ops/queues", auth.PermQueues, h.queues)
 }
