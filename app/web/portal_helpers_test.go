@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -228,4 +229,36 @@ func sealSession(t *testing.T, e *portalEnv, id int64) string {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func idURL(format string, id int64) string { return fmt.Sprintf(format, id) }
+
+// seedTemplates loads the default templates and returns the id of the
+// English SMS variant of the first family that has one.
+func seedTemplates(t *testing.T, e *portalEnv) int64 {
+	t.Helper()
+	if _, err := content.Seed(context.Background(), e.db); err != nil {
+		t.Fatal(err)
+	}
+	id, ok := e.scalar(`SELECT id FROM message_templates WHERE channel = 'sms' AND language = 'en' ORDER BY key LIMIT 1`).(int64)
+	if !ok {
+		t.Fatal("no English SMS template after content.Seed")
+	}
+	return id
+}
+
+// addMessage stores a message for the case in status, with an error code
+// and reason for dead letters.
+func (e *portalEnv) addMessage(caseID int64, status, channel, code, reason string) int64 {
+	e.t.Helper()
+	var id int64
+	err := e.db.Pool.QueryRow(context.Background(), `INSERT INTO messages (idempotency_key, case_id, client_id, channel, recipient,
+			subject, body_text, status, attempts, last_error_code, dead_reason, suggested_fix, created_at, updated_at)
+		SELECT 'k-' || gen_random_uuid(), c.id, c.client_id, $2, '+13125550111', 'Update', 'Your case moved forward.', $3, 1, $4, $5,
+			CASE WHEN $4 <> '' THEN 'fix the number in the CMS' ELSE '' END, $6, $6
+		FROM cases c WHERE c.id = $1 RETURNING id`, caseID, channel, status, code, reason, e.clock.Now()).Scan(&id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
 }
