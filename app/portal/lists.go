@@ -31,7 +31,11 @@ type DataHealth struct {
 // and lists the raw statuses waiting to be mapped.
 func (r *Reader) DataHealth(ctx context.Context) (DataHealth, error) {
 	var h DataHealth
-	if err := r.scan(ctx, "finding groups", &h.Groups, `SELECT code, count(*) AS findings, count(DISTINCT case_id) AS affected_cases
+	var groups []struct {
+		Code                    string
+		Findings, AffectedCases int64
+	}
+	if err := r.scan(ctx, "finding groups", &groups, `SELECT code, count(*) AS findings, count(DISTINCT case_id) AS affected_cases
 		FROM data_findings WHERE resolved_at IS NULL GROUP BY code ORDER BY count(*) DESC, code`); err != nil {
 		return h, err
 	}
@@ -40,6 +44,9 @@ func (r *Reader) DataHealth(ctx context.Context) (DataHealth, error) {
 			SELECT *, row_number() OVER (PARTITION BY code ORDER BY last_seen_at DESC, id DESC) AS n
 			FROM data_findings WHERE resolved_at IS NULL) f WHERE n <= 5 ORDER BY code, last_seen_at DESC`); err != nil {
 		return h, err
+	}
+	for _, g := range groups {
+		h.Groups = append(h.Groups, FindingGroup{Code: g.Code, Findings: g.Findings, AffectedCases: g.AffectedCases})
 	}
 	for i := range h.Groups {
 		for _, f := range ex {

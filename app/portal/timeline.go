@@ -146,11 +146,7 @@ func (r *Reader) Timeline(ctx context.Context, clientID int64, f TimelineFilter)
 }
 
 func (r *Reader) timelineMessages(ctx context.Context, t *Timeline, clientID int64, f TimelineFilter) error {
-	var msgs []struct {
-		TimelineMessage
-		CaseID    *int64
-		CreatedAt time.Time
-	}
+	var msgs []messageRow
 	where, args := `m.client_id = @client`, map[string]any{"client": clientID}
 	if f.Channel != "" {
 		where += ` AND m.channel = @channel`
@@ -190,19 +186,18 @@ func (r *Reader) timelineMessages(ctx context.Context, t *Timeline, clientID int
 		FROM provider_events WHERE message_id IN ? ORDER BY coalesce(occurred_at, received_at), id`, ids); err != nil {
 		return err
 	}
-	for i := range msgs {
-		m := &msgs[i]
+	for _, m := range msgs {
+		tm := m.message()
 		for _, a := range atts {
 			if a.MessageID == m.ID {
-				m.Attempts = append(m.Attempts, a.Attempt)
+				tm.Attempts = append(tm.Attempts, a.Attempt)
 			}
 		}
 		for _, p := range pes {
 			if p.MessageID == m.ID {
-				m.ProviderEvents = append(m.ProviderEvents, p.ProviderEvent)
+				tm.ProviderEvents = append(tm.ProviderEvents, p.ProviderEvent)
 			}
 		}
-		tm := m.TimelineMessage
 		title := strings.ToUpper(m.Channel[:1]) + m.Channel[1:] + " to " + m.Recipient
 		if m.Subject != "" {
 			title += ": " + m.Subject
@@ -277,4 +272,30 @@ func orText(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// messageRow is the flat shape GORM scans a message into.
+type messageRow struct {
+	ID                int64
+	Kind              string
+	Channel           string
+	Recipient         string
+	Subject           string
+	BodyText          string
+	Status            string
+	HoldReason        string
+	Provider          string
+	ProviderMessageID string
+	DeadReason        string
+	SuggestedFix      string
+	TemplateVersionID *int64
+	CaseID            *int64
+	CreatedAt         time.Time
+}
+
+func (m messageRow) message() TimelineMessage {
+	return TimelineMessage{ID: m.ID, Kind: m.Kind, Channel: m.Channel, Recipient: m.Recipient, Subject: m.Subject,
+		BodyText: m.BodyText, Status: m.Status, HoldReason: m.HoldReason, Provider: m.Provider,
+		ProviderMessageID: m.ProviderMessageID, DeadReason: m.DeadReason, SuggestedFix: m.SuggestedFix,
+		TemplateVersionID: m.TemplateVersionID}
 }

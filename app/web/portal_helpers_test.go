@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,3 +263,7 @@ func (e *portalEnv) addMessage(caseID int64, status, channel, code, reason strin
 	}
 	return id
 }
+
+type goqueryDoc = goquery.Document
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
