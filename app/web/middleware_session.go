@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -59,8 +58,10 @@ func setSession(c *fiber.Ctx, s *auth.Sessions, sess auth.Session) error {
 	if err != nil {
 		return err
 	}
+	// Max-Age is relative, so the browser's clock does not matter; the
+	// server checks sess.Expires against its own clock on every request.
 	c.Cookie(&fiber.Cookie{Name: auth.SessionCookie, Value: v, Path: "/", HTTPOnly: true, Secure: s.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: sess.Expires, MaxAge: int(time.Until(sess.Expires).Seconds())})
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.TTL().Seconds())})
 	return nil
 }
 
