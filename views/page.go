@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"strconv"
 	"time"
 )
@@ -96,4 +97,17 @@ func statusClass(s string) string {
 
 func beginURL(provider, next string) string {
 	return "/auth/" + url.PathEscape(provider) + "/begin?next=" + url.QueryEscape(next)
+}
+
+// Allowed reports whether href leads to a screen in the signed-in user's
+// navigation, so links to screens the role cannot open are not shown.
+func (p Page) Allowed(href string) bool {
+	path, _, _ := strings.Cut(href, "?")
+	path, _, _ = strings.Cut(path, "#")
+	for _, n := range p.Nav {
+		if n.Href == path || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/")) {
+			return true
+		}
+	}
+	return false
 }

@@ -137,3 +137,25 @@ func TestCaseDetailFindingsAndBigRedButton(t *testing.T) {
 		t.Error("paralegal sees the big red button")
 	}
 }
+
+func TestDashboardLinksOnlyWhatTheRoleMayOpen(t *testing.T) {
+	e := newPortal(t)
+	tests := []struct {
+		role     string
+		tile     string
+		wantLink bool
+	}{
+		{"paralegal", "dead-letters", true},
+		{"paralegal", "approvals", false},
+		{"attorney", "approvals", true},
+		{"attorney", "dead-letters", false},
+	}
+	for _, tt := range tests {
+		b := e.browser()
+		b.signIn("X "+tt.role, tt.role)
+		_, doc := b.get("/")
+		if got := doc.Find(`a[data-testid="tile-`+tt.tile+`"]`).Length() == 1; got != tt.wantLink {
+			t.Errorf("%s: tile %s is a link = %v, want %v", tt.role, tt.tile, got, tt.wantLink)
+		}
+	}
+}
