@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 )
 
