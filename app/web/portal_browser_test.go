@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +15,17 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/heraldhq/herald/app/cases"
+	"github.com/heraldhq/herald/app/consent"
+	"github.com/heraldhq/herald/app/content"
+	"github.com/heraldhq/herald/app/ingest"
+	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/render"
+	"github.com/heraldhq/herald/app/rules"
+	"github.com/heraldhq/herald/app/statuses"
+	"github.com/heraldhq/herald/app/web"
+	"github.com/heraldhq/herald/config"
 )
 
 // chromiumPath finds headless Chromium; a missing browser fails the test.
@@ -58,8 +73,9 @@ func screenshotDir(t *testing.T) string {
 // screenshot under test-artifacts/screenshots.
 func TestPortalInBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
-	e := newPortal(t)
-	caseID, clientID := e.addCase("M-1", "2026-CV-0001", "Ana", "Garcia", "intake_complete")
+	var cms *cmsFeed
+	e := newPortal(t, func(d *web.Deps) { cms = wireCMS(t, d) })
+	caseID, _ := e.addCase("M-1", "2026-CV-0001", "Ana", "Garcia", "intake_complete")
 	e.addCase("M-2", "2026-CV-0002", "Ben", "Okafor", "discovery_initiated")
 	e.exec(`INSERT INTO data_findings (case_id, field, code, raw, suggestion) VALUES ($1, 'client_email', 'suspected_typo', 'ana@gmial.com', 'ana@gmail.com')`, caseID)
 	e.exec(`INSERT INTO data_findings (case_id, field, code, raw) VALUES ($1, 'status', 'unknown_status', 'Discovery Phase II')`, caseID)
@@ -74,6 +90,7 @@ func TestPortalInBrowser(t *testing.T) {
 	go e.app.Listener(ln)
 	t.Cleanup(func() { e.app.Shutdown() })
 	base := "http://" + ln.Addr().String()
+	cms.base = base
 	shots := screenshotDir(t)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -157,11 +174,15 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Errorf("current version note = %v, want the one typed", got)
 	}
 
-	// Attorney: the big red button with its confirmation step.
-	var banner string
+	// Attorney: a case the CMS created through a signed webhook gets the big
+	// red button; the next signed update for it sends nothing and the
+	// timeline says why.
+	wCase, wClient := cms.send(t, 1, "Intake Complete")
+	msgsBefore := e.scalar(`SELECT count(*) FROM messages WHERE case_id = $1`, wCase)
+	var banner, skipped string
 	err = chromedp.Do(ctx,
 		signIn("Alex Attorney", "attorney"),
-		chromedp.Navigate(base+idURL("/cases/%d", caseID)), chromedp.WaitVisible(`[data-testid="big-red-button"]`), shot("08-case"),
+		chromedp.Navigate(base+idURL("/cases/%d", wCase)), chromedp.WaitVisible(`[data-testid="big-red-button"]`), shot("08-case"),
 		chromedp.SendKeys(`#pause-reason`, "client asked for a call first"),
 		chromedp.Click(`[data-testid="pause"]`),
 		chromedp.WaitVisible(`[data-testid="pause-confirm"]`), shot("09-pause-confirm"),
@@ -169,8 +190,6 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="pause-banner"]`),
 		textOf(`[data-testid="pause-banner"]`, &banner), shot("10-case-paused"),
 		chromedp.Navigate(base+"/cases"), chromedp.WaitVisible(`tr.row-paused`), shot("11-cases-paused"),
-		chromedp.Navigate(base+idURL("/clients/%d/timeline", clientID)), chromedp.WaitVisible(`[data-testid="timeline"]`), shot("12-timeline"),
-		signOut,
 	)
 	if err != nil {
 		t.Fatalf("attorney flow: %v", err)
@@ -178,8 +197,23 @@ func TestPortalInBrowser(t *testing.T) {
 	if !strings.Contains(banner, "client asked for a call first") {
 		t.Errorf("pause banner = %q", banner)
 	}
-	if n := e.scalar(`SELECT count(*) FROM pauses WHERE case_id = $1 AND lifted_at IS NULL`, caseID); n != int64(1) {
+	if n := e.scalar(`SELECT count(*) FROM pauses WHERE case_id = $1 AND lifted_at IS NULL`, wCase); n != int64(1) {
 		t.Errorf("%v active pauses, want 1", n)
+	}
+	cms.send(t, 2, "Discovery Initiated")
+	if got := e.scalar(`SELECT count(*) FROM messages WHERE case_id = $1`, wCase); got != msgsBefore {
+		t.Errorf("messages for the paused case %v → %v: the update after the pause sent something", msgsBefore, got)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+idURL("/clients/%d/timeline", wClient)), chromedp.WaitVisible(`[data-testid="entry-decision"]`),
+		textOf(`.s-skipped_paused [data-testid="entry-status"]`, &skipped), shot("12-timeline"),
+		signOut,
+	)
+	if err != nil {
+		t.Fatalf("attorney timeline: %v", err)
+	}
+	if skipped != "skipped: paused" {
+		t.Errorf("timeline decision = %q, want skipped: paused", skipped)
 	}
 
 	// Ops: retry the dead letter.
@@ -195,4 +229,75 @@ func TestPortalInBrowser(t *testing.T) {
 	if got := e.scalar(`SELECT status FROM messages WHERE id = $1`, deadID); got != "pending" {
 		t.Errorf("retried dead letter status = %v, want pending", got)
 	}
+}
+
+const browserCMSSecret = "browser-test-cms-secret"
+
+// cmsFeed sends signed generic webhooks for one CMS case through the real
+// route and processes each stored event at once, as the worker would.
+type cmsFeed struct {
+	d    *web.Deps
+	ing  *ingest.Service
+	base string // the listening portal's URL
+}
+
+// wireCMS adds the real ingest path (normalize, cases, rules with the
+// default playbook) to d.
+func wireCMS(t *testing.T, d *web.Deps) *cmsFeed {
+	t.Helper()
+	ctx := context.Background()
+	clk := d.Clock
+	d.Config.WebhookSecrets = map[string][]string{"generic": {browserCMSSecret}}
+	loc, _ := time.LoadLocation("America/Chicago")
+	engine := render.New(render.Options{Now: clk.Now, FirmLocation: loc})
+	if _, err := statuses.Seed(ctx, d.DB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rules.Seed(ctx, d.DB, config.RulesYAML); err != nil {
+		t.Fatal(err)
+	}
+	planner := rules.NewPlanner(rules.Deps{DB: d.DB, Clock: clk,
+		Config: rules.Config{FirmName: "Test Law", FirmPhone: "+1 312 555 0100", PortalURL: "http://herald.test", DefaultLang: "en", FirmLocation: loc},
+		Pauses: pause.New(d.DB, clk), OptOuts: consent.New(d.DB, clk), Templates: content.New(d.DB, engine, clk, "en"),
+		Engine: engine, Cases: cases.New(d.DB, clk, loc)})
+	ing, err := ingest.New(d.DB, d.Config, clk, statuses.New(d.DB, clk), cases.New(d.DB, clk, loc), ingest.Options{Planner: planner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Services.CMSIngest = ing
+	return &cmsFeed{d: d, ing: ing}
+}
+
+// send posts update n of case W-1 with the raw CMS status and processes it;
+// it returns Herald's case and client ids.
+func (f *cmsFeed) send(t *testing.T, n int, status string) (int64, int64) {
+	t.Helper()
+	body := []byte(fmt.Sprintf(`{"id":"evt_w1_%d","type":"case.updated","occurred_at":%q,"data":{"case_id":"W-1","client_id":"CLW-1",
+		"current_attributes":{"status":%q,"case_number":"2026-CV-0100","client_first_name":"Rosa","client_last_name":"Diaz",
+		"client_email":"rosa@example.com","client_mobile_phone":"+13125550123","preferred_language":"en","timezone":"America/Chicago","attorney_id":"att-1"}}}`,
+		n, f.d.Clock.Now().Add(time.Duration(n)*time.Second).Format(time.RFC3339), status))
+	req, _ := http.NewRequest("POST", f.base+"/webhooks/cms/generic", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(ingest.SignatureHeader, ingest.Sign(browserCMSSecret, f.d.Clock.Now(), body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		EventID int64 `json:"event_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || res.EventID == 0 {
+		t.Fatalf("signed webhook %d = %d %+v, want 202 with an event id", n, resp.StatusCode, res)
+	}
+	out, err := f.ing.Process(context.Background(), res.EventID)
+	if err != nil || out.Result != ingest.ResultProcessed {
+		t.Fatalf("process update %d = %+v, %v", n, out, err)
+	}
+	c, err := cases.New(f.d.DB, f.d.Clock, time.UTC).GetByExternal(context.Background(), "generic", "W-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID, c.ClientID
 }
