@@ -159,7 +159,9 @@ func parseISO(m []string, loc *time.Location) (Date, string, bool) {
 	format := DateFormatISOLocal
 	if m[8] != "" {
 		format = DateFormatRFC3339
-		loc = parseOffset(m[8])
+		if loc = parseOffset(m[8]); loc == nil {
+			return Date{}, format, false
+		}
 	}
 	ns := 0
 	if m[7] != "" {
@@ -169,16 +171,27 @@ func parseISO(m []string, loc *time.Location) (Date, string, bool) {
 	return Date{Time: t}, format, ok
 }
 
+// parseOffset reads "Z", "±hh", "±hhmm" or "±hh:mm". It returns nil for an
+// offset no place on Earth uses (beyond ±14:00, or minutes of 60 or more).
 func parseOffset(z string) *time.Location {
 	if z == "Z" || z == "z" {
 		return time.UTC
 	}
 	digits := strings.ReplaceAll(z[1:], ":", "")
-	secs := atoi(digits[:2]) * 3600
+	mins := 0
 	if len(digits) >= 4 {
-		secs += atoi(digits[2:4]) * 60
+		mins = atoi(digits[2:4])
 	}
-	if z[0] == '-' {
+	return offsetZone(z[0], atoi(digits[:2]), mins)
+}
+
+// offsetZone builds a fixed zone, or nil when the offset is impossible.
+func offsetZone(sign byte, hours, mins int) *time.Location {
+	if hours > 14 || mins >= 60 || (hours == 14 && mins > 0) {
+		return nil
+	}
+	secs := hours*3600 + mins*60
+	if sign == '-' {
 		secs = -secs
 	}
 	return time.FixedZone("", secs)
@@ -245,11 +258,9 @@ func parseDotNet(m []string) (Date, string, bool) {
 	msStr, loc := m[4], time.UTC
 	if m[1] != "" {
 		msStr = m[1]
-		off := atoi(m[2][1:])*3600 + atoi(m[3])*60
-		if m[2][0] == '-' {
-			off = -off
+		if loc = offsetZone(m[2][0], atoi(m[2][1:]), atoi(m[3])); loc == nil {
+			return Date{}, DateFormatDotNet, false
 		}
-		loc = time.FixedZone("", off)
 	}
 	ms, err := strconv.ParseInt(msStr, 10, 64)
 	if err != nil {
