@@ -10,7 +10,6 @@ import (
 
 	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/demo"
-	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/store"
@@ -62,9 +61,9 @@ func seedDemo(ctx context.Context, cfg config.Config, pio IO) (int, error) {
 	defer d.close()
 	return demo.Seed(ctx, demo.Deps{
 		DB:        d.db,
-		Ingest:    ingestService(d),
-		Deliverer: deliveryService(d),
-		Pauser:    pause.New(d.db, d.clock),
+		Ingest:    d.app.ingest,
+		Deliverer: d.app.delivery,
+		Pauser:    d.app.pauses,
 		Now:       d.clock.Now,
 	})
 }

@@ -26,6 +26,9 @@ type deps struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	metrics  *telemetry.Metrics
+	// app is every domain service, built once by newDomain and shared by
+	// the HTTP server and the worker.
+	app *domain
 }
 
 // loadConfig reads and validates the configuration.
@@ -37,8 +40,9 @@ func loadConfig(getenv func(string) string) (config.Config, error) {
 	return cfg, nil
 }
 
-// build opens PostgreSQL and Redis. It does not require them to be up: the
-// server answers 503 and the worker retries until they are.
+// build opens PostgreSQL and Redis and builds every domain service once. It
+// does not require PostgreSQL or Redis to be up: the server answers 503 and
+// the worker retries until they are.
 func build(ctx context.Context, cfg config.Config, logOut io.Writer) (*deps, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -50,7 +54,7 @@ func build(ctx context.Context, cfg config.Config, logOut io.Writer) (*deps, err
 		return nil, err
 	}
 	ropt := asynq.RedisClientOpt{Addr: opt.Addr, DB: opt.DB, Username: opt.Username, Password: opt.Password, TLSConfig: opt.TLSConfig}
-	return &deps{
+	d := &deps{
 		cfg:      cfg,
 		db:       db,
 		redis:    rc,
@@ -59,7 +63,14 @@ func build(ctx context.Context, cfg config.Config, logOut io.Writer) (*deps, err
 		clock:    clock.Real{},
 		log:      telemetry.NewLogger(cfg.Env, logOut, slog.LevelInfo),
 		metrics:  telemetry.NewMetrics(),
-	}, nil
+	}
+	app, err := newDomain(d)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.app = app
+	return d, nil
 }
 
 func (d *deps) close() {
