@@ -38,13 +38,31 @@ func subcommands() map[string]subcommand {
 		"token":     {"manage API tokens: token create --name N --role ROLE", runToken},
 		"normalize": {"normalize CMS events from stdin (JSON or JSON Lines) to canonical JSON; no database", runNormalize},
 		"audit":     {"field audit of CMS records: --source NAME FILE... or --from-db", runAudit},
+		"bench":     {"measure Herald against same-run references: ingest, ingest-latency, deliver, e2e, drain, sweep or all", runBench},
 		"simulate": {"post signed, messy CMS webhooks to a running Herald: --url URL --rate 2/s --duration 5m", func(ctx context.Context, args []string, pio IO) error {
-			if code := simulate.Main(ctx, args, pio.Getenv, pio.Stderr); code != 0 {
+			out := pio.Stderr // the progress line and errors
+			if wantsHelp(args) {
+				out = pio.Stdout // --help is asked-for output, like every other command's
+			}
+			if code := simulate.Main(ctx, args, pio.Getenv, out); code != 0 {
 				return exitCode(code)
 			}
 			return nil
 		}},
 	}
+}
+
+// wantsHelp reports whether args ask for a command's usage.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
 }
 
 // errUsage means the usage was already printed; exit 2.

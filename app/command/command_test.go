@@ -30,13 +30,23 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("herald help exit = %d", r.code)
 	}
-	for _, c := range []string{"serve", "work", "run", "migrate", "seed", "token"} {
+	for _, c := range []string{"serve", "work", "run", "migrate", "seed", "token", "normalize", "audit", "simulate"} {
 		if !strings.Contains(r.stdout, "  "+c+" ") {
 			t.Errorf("herald help lacks %q:\n%s", c, r.stdout)
 		}
+	}
+	// Every listed command answers --help with its usage, exit 0, and
+	// needs no database or Redis to do so.
+	_, list, _ := strings.Cut(r.stdout, "Commands:\n")
+	list, _, _ = strings.Cut(list, "\n\n")
+	for _, line := range strings.Split(list, "\n") {
+		c := strings.Fields(line)[0]
 		h := run(context.Background(), nil, c, "--help")
 		if h.code != 0 || !strings.Contains(h.stdout, "Usage: herald "+c) {
 			t.Errorf("herald %s --help = %d %q, want usage", c, h.code, h.stdout)
+		}
+		if hh := run(context.Background(), nil, "help", c); hh.code != 0 || hh.stdout != h.stdout {
+			t.Errorf("herald help %s = %d, want the same text as herald %s --help", c, hh.code, c)
 		}
 	}
 	if r := run(context.Background(), nil, "fly"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "fly"`) {
@@ -139,7 +149,13 @@ func TestMigrateCommand(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, " pending\n") {
 		t.Errorf("migrate status = %d\n%s", r.code, r.stdout)
 	}
-	if r := run(context.Background(), env, "migrate"); r.code != 2 {
-		t.Errorf("migrate without an argument = %d, want 2", r.code)
+	if r := run(context.Background(), env, "migrate"); r.code != 2 || !strings.Contains(r.stdout, "Usage: herald migrate up|down|status|reset") {
+		t.Errorf("migrate without an argument = %d %q, want 2 with the usage", r.code, r.stdout)
+	}
+	for _, bad := range [][]string{{"sideways"}, {"up", "down"}} {
+		r := run(context.Background(), nil, append([]string{"migrate"}, bad...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "is not a migrate command; use up, down, status or reset") {
+			t.Errorf("migrate %v = %d %q, want 2 naming the valid commands (before touching the database)", bad, r.code, r.stderr)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/heraldhq/herald/app/store"
 )
@@ -12,7 +13,10 @@ func runMigrate(ctx context.Context, args []string, pio IO) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() != 1 || !validMigrateStep(fs.Arg(0)) {
+		if fs.NArg() > 0 {
+			fmt.Fprintf(pio.Stderr, "herald migrate: %q is not a migrate command; use up, down, status or reset\n", strings.Join(fs.Args(), " "))
+		}
 		fs.Usage()
 		return errUsage
 	}
@@ -29,4 +33,12 @@ func runMigrate(ctx context.Context, args []string, pio IO) error {
 		return fmt.Errorf("%w", err)
 	}
 	return nil
+}
+
+func validMigrateStep(s string) bool {
+	switch s {
+	case "up", "down", "status", "reset":
+		return true
+	}
+	return false
 }

@@ -11,12 +11,17 @@ import (
 )
 
 const auditUsage = `Usage: herald audit --source NAME [flags] FILE...
+       herald audit --from-db [--source NAME] [--json]
 
 Reads CMS records (JSON, JSON Lines or a JSON array; "-" is stdin) and
 reports per canonical field its fill rate, invalid rate and the formats seen,
 and every distinct raw status value with its mapping. Markdown by default.
 Records that are not JSON objects are reported on stderr and counted as
 rejected; they do not change the exit status.
+
+With --from-db it audits the raw events Herald stored in inbound_events
+(HERALD_DATABASE_URL), one report per source, with the status aliases staff
+mapped in the portal; the file flags below do not apply.
 
 Flags:
 `
