@@ -3,31 +3,45 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/derrors"
 )
 
-// TimelineFilter bounds a client's timeline. Zero fields do not filter.
+// TimelineFilter bounds a client's timeline. Zero fields do not filter. A
+// filter on something an entry does not have leaves that kind of entry out:
+// Channel lists no inbound events (they have no channel), Status lists only
+// messages, CaseID lists no consent changes (they are client-wide).
 type TimelineFilter struct {
 	Since, Until time.Time
 	CaseID       int64
-	// Limit caps each section (events, decisions, messages); default 200,
-	// at most 1000.
+	// Channel (email or sms) narrows messages, replies and consent changes,
+	// and keeps the rule decisions about that channel or about every channel.
+	Channel string
+	// Status is a message status (delivered, dead, …).
+	Status string
+	// After continues a listing: only entries listed after this position
+	// (see TimelinePos) are returned.
+	After TimelinePos
+	// Limit caps each section; default 200, at most 1000.
 	Limit int
 }
 
 // Timeline answers "did the client get it?": every inbound event for the
 // client's cases, every rule decision (including skipped ones, with the
-// reason), and every message with each attempt and provider event. Sections
-// are newest first.
+// reason), every message with each attempt and provider event, the client's
+// replies and consent changes. Sections are newest first.
 type Timeline struct {
-	ClientID  int64             `json:"client_id"`
-	Events    []TimelineEvent   `json:"events"`
-	Decisions []Decision        `json:"decisions"`
-	Messages  []TimelineMessage `json:"messages"`
+	ClientID  int64                 `json:"client_id"`
+	Events    []TimelineEvent       `json:"events"`
+	Decisions []Decision            `json:"decisions"`
+	Messages  []TimelineMessage     `json:"messages"`
+	Replies   []Reply               `json:"replies"`
+	Consent   []consent.ExportEntry `json:"consent"`
 }
 
 // TimelineEvent is an inbound CMS event (its raw body is not included).
@@ -53,18 +67,20 @@ type Decision struct {
 	Trigger        string    `json:"trigger"`
 	Result         string    `json:"result"`
 	Reason         string    `json:"reason"`
+	Channel        string    `json:"channel"`
 	Actor          string    `json:"actor"`
 	CreatedAt      time.Time `json:"created_at"`
 }
 
 // ProviderEvent is one provider webhook event about a message.
 type ProviderEvent struct {
-	ID          int64      `json:"id"`
-	Provider    string     `json:"provider"`
-	EventType   string     `json:"event_type"`
-	MachineOpen bool       `json:"machine_open"`
-	OccurredAt  *time.Time `json:"occurred_at"`
-	ReceivedAt  time.Time  `json:"received_at"`
+	ID              int64      `json:"id"`
+	Provider        string     `json:"provider"`
+	ProviderEventID string     `json:"provider_event_id"`
+	EventType       string     `json:"event_type"`
+	MachineOpen     bool       `json:"machine_open"`
+	OccurredAt      *time.Time `json:"occurred_at"`
+	ReceivedAt      time.Time  `json:"received_at"`
 }
 
 // TimelineMessage is a message with its whole delivery history.
@@ -74,13 +90,48 @@ type TimelineMessage struct {
 	ProviderEvents []ProviderEvent `json:"provider_events"`
 }
 
-// Timeline returns the timeline of client clientID.
-func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) (Timeline, error) {
+// Reply is a message the client sent (an SMS or email reply, a keyword).
+// It is the timeline's view of engagement's inbound_messages (package
+// engagement imports ledger, so its InboundMessage cannot be used here).
+type Reply struct {
+	ID          int64     `json:"id"`
+	CaseID      *int64    `json:"case_id"`
+	Channel     string    `json:"channel"`
+	FromAddress string    `json:"from_address"`
+	Body        string    `json:"body"`
+	Intent      string    `json:"intent"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// messageStatuses are the values TimelineFilter.Status accepts.
+var messageStatuses = []string{StatusPending, StatusScheduled, StatusAwaitingApproval, StatusHeld, StatusSending,
+	StatusSent, StatusDelivered, StatusOpened, StatusClicked, StatusReplied, StatusFailedRetrying,
+	StatusOutcomeUnknown, StatusDead, StatusCancelled}
+
+func (f *TimelineFilter) check() error {
 	if f.Limit < 0 || f.Limit > 1000 {
-		return Timeline{}, derrors.Invalid("limit", fmt.Sprintf("%d is out of range", f.Limit), "use 1 to 1000")
+		return derrors.Invalid("limit", fmt.Sprintf("%d is out of range", f.Limit), "use 1 to 1000")
 	}
 	if f.Limit == 0 {
 		f.Limit = 200
+	}
+	if f.Channel != "" && f.Channel != "email" && f.Channel != "sms" {
+		return derrors.Invalid("channel", fmt.Sprintf("%q is not a channel", f.Channel), "use email or sms, or leave it empty")
+	}
+	if f.Status != "" && !slices.Contains(messageStatuses, f.Status) {
+		return derrors.Invalid("status", fmt.Sprintf("%q is not a message status", f.Status),
+			"use one of pending, scheduled, held, sent, delivered, opened, clicked, replied, failed_retrying, outcome_unknown, dead, cancelled")
+	}
+	if f.After.Kind != "" && kindRank(f.After.Kind) == 0 {
+		return derrors.Invalid("after", fmt.Sprintf("%q is not a timeline entry kind", f.After.Kind), "use the next-page link")
+	}
+	return nil
+}
+
+// Timeline returns the timeline of client clientID.
+func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) (Timeline, error) {
+	if err := f.check(); err != nil {
+		return Timeline{}, err
 	}
 	var exists bool
 	if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, clientID).Scan(&exists); err != nil {
@@ -89,53 +140,70 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 	if !exists {
 		return Timeline{}, fmt.Errorf("client %d: %w", clientID, derrors.NotFound)
 	}
-	// Zero bounds become open ones so every query has the same shape.
-	since, until := f.Since, f.Until
-	if until.IsZero() {
-		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	t := Timeline{ClientID: clientID, Events: []TimelineEvent{}, Decisions: []Decision{}, Messages: []TimelineMessage{},
+		Replies: []Reply{}, Consent: []consent.ExportEntry{}}
+	q := newSectionQuery(clientID, f)
+	onlyMessages := f.Status != ""
+	var err error
+	if !onlyMessages && f.Channel == "" {
+		t.Events, err = collect(ctx, s, "timeline events", q.sql(KindEvent, `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type,
+			e.status, e.error, e.occurred_at, e.received_at, e.processed_at
+			FROM inbound_events e JOIN cases c ON c.id = e.case_id
+			WHERE c.client_id = $1 AND ($2 = 0 OR c.id = $2)`, "e.received_at", "e.id"), q.args(), func(r pgx.CollectableRow) (TimelineEvent, error) {
+			var e TimelineEvent
+			err := r.Scan(&e.ID, &e.CaseID, &e.Source, &e.EventID, &e.EventType, &e.Status, &e.Error,
+				&e.OccurredAt, &e.ReceivedAt, &e.ProcessedAt)
+			return e, err
+		})
+		if err != nil {
+			return Timeline{}, err
+		}
 	}
-	t := Timeline{ClientID: clientID, Events: []TimelineEvent{}, Decisions: []Decision{}, Messages: []TimelineMessage{}}
-	rows, err := s.db.Pool.Query(ctx, `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type, e.status, e.error,
-		e.occurred_at, e.received_at, e.processed_at
-		FROM inbound_events e JOIN cases c ON c.id = e.case_id
-		WHERE c.client_id = $1 AND ($2 = 0 OR c.id = $2) AND e.received_at >= $3 AND e.received_at < $4
-		ORDER BY e.received_at DESC, e.id DESC LIMIT $5`, clientID, f.CaseID, since, until, f.Limit)
-	if err != nil {
-		return Timeline{}, dbErr("timeline events", err)
+	if !onlyMessages {
+		t.Decisions, err = collect(ctx, s, "timeline decisions", q.sql(KindDecision, `SELECT d.id, d.case_id, d.inbound_event_id, d.rule_key,
+			d.trigger, d.result, d.reason, d.channel, d.actor, d.created_at
+			FROM rule_decisions d WHERE d.client_id = $1 AND ($2 = 0 OR d.case_id = $2) AND ($8 = '' OR d.channel IN ($8, ''))`,
+			"d.created_at", "d.id"), q.args(f.Channel), func(r pgx.CollectableRow) (Decision, error) {
+			var d Decision
+			err := r.Scan(&d.ID, &d.CaseID, &d.InboundEventID, &d.RuleKey, &d.Trigger, &d.Result, &d.Reason, &d.Channel, &d.Actor, &d.CreatedAt)
+			return d, err
+		})
+		if err != nil {
+			return Timeline{}, err
+		}
 	}
-	t.Events, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TimelineEvent, error) {
-		var e TimelineEvent
-		err := r.Scan(&e.ID, &e.CaseID, &e.Source, &e.EventID, &e.EventType, &e.Status, &e.Error,
-			&e.OccurredAt, &e.ReceivedAt, &e.ProcessedAt)
-		return e, err
-	})
-	if err != nil {
-		return Timeline{}, dbErr("timeline events", err)
-	}
-	rows, err = s.db.Pool.Query(ctx, `SELECT id, case_id, inbound_event_id, rule_key, trigger, result, reason, actor, created_at
-		FROM rule_decisions WHERE client_id = $1 AND ($2 = 0 OR case_id = $2) AND created_at >= $3 AND created_at < $4
-		ORDER BY created_at DESC, id DESC LIMIT $5`, clientID, f.CaseID, since, until, f.Limit)
-	if err != nil {
-		return Timeline{}, dbErr("timeline decisions", err)
-	}
-	t.Decisions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
-		var d Decision
-		err := r.Scan(&d.ID, &d.CaseID, &d.InboundEventID, &d.RuleKey, &d.Trigger, &d.Result, &d.Reason, &d.Actor, &d.CreatedAt)
-		return d, err
-	})
-	if err != nil {
-		return Timeline{}, dbErr("timeline decisions", err)
-	}
-	if err := s.timelineMessages(ctx, &t, f.CaseID, since, until, f.Limit); err != nil {
+	if err := s.timelineMessages(ctx, &t, q, f); err != nil {
 		return Timeline{}, err
 	}
-	return t, nil
+	if onlyMessages {
+		return t, nil
+	}
+	t.Replies, err = collect(ctx, s, "timeline replies", q.sql(KindReply, `SELECT r.id, r.case_id, r.channel, r.from_address, r.body,
+		r.intent, r.created_at
+		FROM inbound_messages r WHERE r.client_id = $1 AND ($2 = 0 OR r.case_id = $2) AND ($8 = '' OR r.channel = $8)`,
+		"r.created_at", "r.id"), q.args(f.Channel), func(r pgx.CollectableRow) (Reply, error) {
+		var m Reply
+		err := r.Scan(&m.ID, &m.CaseID, &m.Channel, &m.FromAddress, &m.Body, &m.Intent, &m.CreatedAt)
+		return m, err
+	})
+	if err != nil || f.CaseID != 0 {
+		return t, err
+	}
+	t.Consent, err = collect(ctx, s, "timeline consent", q.sql(KindConsent, `SELECT k.id, k.created_at, k.channel, k.address, k.action,
+		k.source, k.text, k.actor, k.client_id
+		FROM consent_events k WHERE k.client_id = $1 AND $2 = 0 AND ($8 = '' OR k.channel = $8)`,
+		"k.created_at", "k.id"), q.args(f.Channel), func(r pgx.CollectableRow) (consent.ExportEntry, error) {
+		var c consent.ExportEntry
+		err := r.Scan(&c.ID, &c.At, &c.Channel, &c.Address, &c.Action, &c.Source, &c.Text, &c.Actor, &c.ClientID)
+		return c, err
+	})
+	return t, err
 }
 
-func (s *Store) timelineMessages(ctx context.Context, t *Timeline, caseID int64, since, until time.Time, limit int) error {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+messageCols+` FROM messages m
-		WHERE m.client_id = $1 AND ($2 = 0 OR m.case_id = $2) AND m.created_at >= $3 AND m.created_at < $4
-		ORDER BY m.created_at DESC, m.id DESC LIMIT $5`, t.ClientID, caseID, since, until, limit)
+func (s *Store) timelineMessages(ctx context.Context, t *Timeline, q sectionQuery, f TimelineFilter) error {
+	rows, err := s.db.Pool.Query(ctx, q.sql(KindMessage, `SELECT `+messageCols+` FROM messages m
+		WHERE m.client_id = $1 AND ($2 = 0 OR m.case_id = $2) AND ($8 = '' OR m.channel = $8) AND ($9 = '' OR m.status = $9)`,
+		"m.created_at", "m.id"), q.args(f.Channel, f.Status)...)
 	if err != nil {
 		return dbErr("timeline messages", err)
 	}
@@ -164,7 +232,7 @@ func (s *Store) timelineMessages(ctx context.Context, t *Timeline, caseID int64,
 		tm := &t.Messages[index[a.MessageID]]
 		tm.Attempts = append(tm.Attempts, a)
 	}
-	rows, err = s.db.Pool.Query(ctx, `SELECT message_id, id, provider, event_type, machine_open, occurred_at, received_at
+	rows, err = s.db.Pool.Query(ctx, `SELECT message_id, id, provider, provider_event_id, event_type, machine_open, occurred_at, received_at
 		FROM provider_events WHERE message_id = ANY($1) ORDER BY message_id, COALESCE(occurred_at, received_at), id`, ids)
 	if err != nil {
 		return dbErr("timeline provider events", err)
@@ -173,11 +241,61 @@ func (s *Store) timelineMessages(ctx context.Context, t *Timeline, caseID int64,
 	for rows.Next() {
 		var mid int64
 		var e ProviderEvent
-		if err := rows.Scan(&mid, &e.ID, &e.Provider, &e.EventType, &e.MachineOpen, &e.OccurredAt, &e.ReceivedAt); err != nil {
+		if err := rows.Scan(&mid, &e.ID, &e.Provider, &e.ProviderEventID, &e.EventType, &e.MachineOpen, &e.OccurredAt, &e.ReceivedAt); err != nil {
 			return dbErr("timeline provider events", err)
 		}
 		tm := &t.Messages[index[mid]]
 		tm.ProviderEvents = append(tm.ProviderEvents, e)
 	}
 	return dbErr("timeline provider events", rows.Err())
+}
+
+// collect runs one section's query and scans its rows.
+func collect[T any](ctx context.Context, s *Store, what, sql string, args []any, scan pgx.RowToFunc[T]) ([]T, error) {
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, dbErr(what, err)
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, dbErr(what, err)
+	}
+	return out, nil
+}
+
+// sectionQuery holds the parameters every section's query shares: $1 the
+// client, $2 the case (0 for any), $3 since, $4–$6 the position the
+// section continues after, $7 the limit; $8 and on are the section's own.
+type sectionQuery struct {
+	clientID, caseID int64
+	since            time.Time
+	after            TimelinePos
+	limit            int
+}
+
+func newSectionQuery(clientID int64, f TimelineFilter) sectionQuery {
+	// Until is the same bound as a position at Until that sorts before
+	// every entry of that instant; whichever of the two comes first wins.
+	until := f.Until
+	if until.IsZero() {
+		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	after := TimelinePos{At: until}
+	if !f.After.At.IsZero() && f.After.At.Before(until) {
+		after = f.After
+	}
+	return sectionQuery{clientID: clientID, caseID: f.CaseID, since: f.Since, after: after, limit: f.Limit}
+}
+
+func (q sectionQuery) args(own ...any) []any {
+	return append([]any{q.clientID, q.caseID, q.since, q.after.At, kindRank(q.after.Kind), q.after.ID, q.limit}, own...)
+}
+
+// sql completes a section's query (SELECT … WHERE <owner condition>) with
+// the time bounds, the position and the order of the merged timeline. The
+// redundant "at <= $4" lets the (owner, at DESC) indexes bound the scan.
+func (q sectionQuery) sql(kind, selectWhere, atCol, idCol string) string {
+	return fmt.Sprintf(`%[1]s AND %[2]s >= $3 AND %[2]s <= $4
+		AND (%[2]s < $4 OR %[4]d < $5::int OR (%[4]d = $5::int AND %[3]s < $6))
+		ORDER BY %[2]s DESC, %[3]s DESC LIMIT $7`, selectWhere, atCol, idCol, kindRank(kind))
 }

@@ -8,22 +8,13 @@ import (
 
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/portal"
-	"github.com/heraldhq/herald/app/store/storetest"
 )
 
 // TestCasesKeysetPages walks every case exactly once, newest-updated
 // first, even when several cases share an updated_at.
 func TestCasesKeysetPages(t *testing.T) {
-	db, _ := storetest.NewDB(t)
+	db, exec := newDB(t)
 	ctx := context.Background()
-	now := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.Pool.Exec(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec(`INSERT INTO sources (name, kind) VALUES ('generic', 'webhook')`)
 	exec(`INSERT INTO clients (source, external_id, first_name, last_name) VALUES ('generic', 'c1', 'Ana', 'Garcia')`)
 	var want []string
 	for i := 7; i >= 1; i-- { // ties on updated_at for i = 2..3 and 4..5

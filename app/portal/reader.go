@@ -14,14 +14,16 @@ import (
 
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/ledger"
 	"github.com/heraldhq/herald/app/store"
 )
 
 // Reader runs the portal's read queries.
 type Reader struct {
-	db    *store.DB
-	clock clock.Clock
-	loc   *time.Location
+	db     *store.DB
+	clock  clock.Clock
+	loc    *time.Location
+	ledger *ledger.Store
 }
 
 // New returns the read model; loc is the firm's time zone ("today" on the
@@ -30,7 +32,7 @@ func New(db *store.DB, clk clock.Clock, loc *time.Location) *Reader {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Reader{db: db, clock: clk, loc: loc}
+	return &Reader{db: db, clock: clk, loc: loc, ledger: ledger.New(db, clk)}
 }
 
 // Location is the firm's time zone, in which the screens show times.

@@ -2,65 +2,38 @@ package portal
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/app/ledger"
 )
 
-// Timeline entry kinds.
+// Timeline entry kinds (the ledger's).
 const (
-	KindEvent    = "event"
-	KindDecision = "decision"
-	KindMessage  = "message"
-	KindReply    = "reply"
-	KindConsent  = "consent"
+	KindEvent    = ledger.KindEvent
+	KindDecision = ledger.KindDecision
+	KindMessage  = ledger.KindMessage
+	KindReply    = ledger.KindReply
+	KindConsent  = ledger.KindConsent
 )
+
+// TimelinePageSize is how many entries one timeline page shows; older
+// entries load on demand.
+const TimelinePageSize = 50
+
+// exportBatch is how many entries an export reads per round trip (the
+// ledger returns at most 1000 a section).
+const exportBatch = 999
 
 // TimelineFilter narrows a client's timeline.
 type TimelineFilter struct {
-	Channel string // email or sms; applies to messages, replies and consent
+	Channel string // email or sms; applies to messages, replies, consent and per-channel decisions
 	Status  string // message status; when set only messages are listed
-}
-
-// Attempt is one delivery attempt of a message.
-type Attempt struct {
-	Attempt           int
-	StartedAt         time.Time
-	FinishedAt        *time.Time
-	Outcome           string
-	Provider          string
-	ProviderMessageID string
-	HTTPStatus        *int
-	ErrorCode         string
-	ErrorMessage      string
-}
-
-// ProviderEvent is a status the provider reported for a message.
-type ProviderEvent struct {
-	Provider        string
-	ProviderEventID string
-	EventType       string
-	OccurredAt      *time.Time
-	ReceivedAt      time.Time
-}
-
-// TimelineMessage is a message with its frozen content and delivery history.
-type TimelineMessage struct {
-	ID                int64
-	Kind              string
-	Channel           string
-	Recipient         string
-	Subject           string
-	BodyText          string
-	Status            string
-	HoldReason        string
-	Provider          string
-	ProviderMessageID string
-	DeadReason        string
-	SuggestedFix      string
-	TemplateVersionID *int64
-	Attempts          []Attempt
-	ProviderEvents    []ProviderEvent
+	After   string // cursor of the entry the page continues after (Timeline.Next)
+	// All lists every entry (the CSV export and the printable page) instead
+	// of one page.
+	All bool
 }
 
 // TimelineEntry is one thing that happened for the client.
@@ -72,7 +45,8 @@ type TimelineEntry struct {
 	Status  string
 	Title   string
 	Detail  string
-	Message *TimelineMessage
+	Message *ledger.TimelineMessage
+	pos     ledger.TimelinePos
 }
 
 // Timeline answers "did the client get it?" in one list, newest first.
@@ -83,14 +57,18 @@ type Timeline struct {
 	Phone      string
 	Filter     TimelineFilter
 	Entries    []TimelineEntry
+	// Next is the cursor of the next, older page; empty on the last page.
+	Next string
 }
 
 // ErrClientNotFound is returned for an unknown client.
 var ErrClientNotFound = notFound("client")
 
-// Timeline returns client clientID's events, decisions, messages (with every
-// attempt and provider status), replies and consent changes.
+// Timeline returns a page of client clientID's events, decisions, messages
+// (with every attempt and provider status), replies and consent changes,
+// read through the ledger's timeline (the same read model the API serves).
 func (r *Reader) Timeline(ctx context.Context, clientID int64, f TimelineFilter) (Timeline, error) {
+	f.Channel, f.Status = strings.TrimSpace(f.Channel), strings.TrimSpace(f.Status)
 	var head []struct{ Name, Email, Phone string }
 	if err := r.scan(ctx, "client", &head, `SELECT trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) AS name,
 		coalesce(email, '') AS email, coalesce(mobile_phone, '') AS phone FROM clients WHERE id = ?`, clientID); err != nil {
@@ -100,146 +78,89 @@ func (r *Reader) Timeline(ctx context.Context, clientID int64, f TimelineFilter)
 		return Timeline{}, ErrClientNotFound
 	}
 	t := Timeline{ClientID: clientID, ClientName: head[0].Name, Email: head[0].Email, Phone: head[0].Phone, Filter: f}
-	onlyMessages := f.Status != ""
-	if !onlyMessages && f.Channel == "" {
-		var evs []struct {
-			ID                       int64
-			CaseID                   *int64
-			Source, EventID          string
-			EventType, Status, Error string
-			ReceivedAt               time.Time
-		}
-		if err := r.scan(ctx, "events", &evs, `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type, e.status, e.error, e.received_at
-			FROM inbound_events e JOIN cases c ON c.id = e.case_id WHERE c.client_id = ? ORDER BY e.received_at DESC LIMIT 500`, clientID); err != nil {
+	size := TimelinePageSize
+	if f.All {
+		size = exportBatch
+	}
+	lf := ledger.TimelineFilter{Channel: f.Channel, Status: f.Status, Limit: size + 1}
+	if f.After != "" {
+		pos, err := ledger.ParseTimelinePos(f.After)
+		if err != nil {
 			return t, err
 		}
-		for _, e := range evs {
-			t.Entries = append(t.Entries, TimelineEntry{At: e.ReceivedAt, Kind: KindEvent, CaseID: e.CaseID, Status: e.Status,
-				Title:  "CMS event " + orText(e.EventType, "update") + " from " + e.Source,
-				Detail: strings.TrimSpace("event id " + e.EventID + " " + e.Error)})
-		}
-		var ds []struct {
-			CaseID                           *int64
-			RuleKey, Trigger, Result, Reason string
-			CreatedAt                        time.Time
-		}
-		if err := r.scan(ctx, "decisions", &ds, `SELECT d.case_id, d.rule_key, d.trigger, d.result, d.reason, d.created_at
-			FROM rule_decisions d WHERE d.client_id = ? OR d.case_id IN (SELECT id FROM cases WHERE client_id = ?)
-			ORDER BY d.created_at DESC LIMIT 500`, clientID, clientID); err != nil {
+		lf.After = pos
+	}
+	for {
+		lt, err := r.ledger.Timeline(ctx, clientID, lf)
+		if err != nil {
 			return t, err
 		}
-		for _, d := range ds {
-			t.Entries = append(t.Entries, TimelineEntry{At: d.CreatedAt, Kind: KindDecision, CaseID: d.CaseID, Status: d.Result,
-				Title: DecisionText(d.Result) + ": " + orText(d.RuleKey, d.Trigger), Detail: d.Reason})
+		// Each section holds up to size+1 entries, so the merged list is
+		// longer than size exactly when older entries remain.
+		entries := timelineEntries(lt)
+		slices.SortFunc(entries, func(a, b TimelineEntry) int {
+			if a.pos.After(b.pos) {
+				return 1
+			}
+			if b.pos.After(a.pos) {
+				return -1
+			}
+			return 0
+		})
+		more := len(entries) > size
+		if more {
+			entries = entries[:size]
+		}
+		t.Entries = append(t.Entries, entries...)
+		if !more {
+			return t, nil
+		}
+		lf.After = entries[size-1].pos
+		if !f.All {
+			t.Next = lf.After.String()
+			return t, nil
 		}
 	}
-	if err := r.timelineMessages(ctx, &t, clientID, f); err != nil {
-		return t, err
-	}
-	if !onlyMessages {
-		if err := r.timelineInbound(ctx, &t, clientID, f); err != nil {
-			return t, err
-		}
-	}
-	sort.SliceStable(t.Entries, func(i, j int) bool { return t.Entries[i].At.After(t.Entries[j].At) })
-	return t, nil
 }
 
-func (r *Reader) timelineMessages(ctx context.Context, t *Timeline, clientID int64, f TimelineFilter) error {
-	var msgs []messageRow
-	where, args := `m.client_id = @client`, map[string]any{"client": clientID}
-	if f.Channel != "" {
-		where += ` AND m.channel = @channel`
-		args["channel"] = f.Channel
+// timelineEntries flattens the ledger's sections into entries with words.
+func timelineEntries(lt ledger.Timeline) []TimelineEntry {
+	out := make([]TimelineEntry, 0, len(lt.Events)+len(lt.Decisions)+len(lt.Messages)+len(lt.Replies)+len(lt.Consent))
+	for _, e := range lt.Events {
+		out = append(out, TimelineEntry{At: e.ReceivedAt, Kind: KindEvent, CaseID: e.CaseID, Status: e.Status,
+			Title:  "CMS event " + orText(e.EventType, "update") + " from " + e.Source,
+			Detail: strings.TrimSpace("event id " + e.EventID + " " + e.Error),
+			pos:    ledger.TimelinePos{At: e.ReceivedAt, Kind: KindEvent, ID: e.ID}})
 	}
-	if f.Status != "" {
-		where += ` AND m.status = @status`
-		args["status"] = f.Status
-	}
-	if err := r.scan(ctx, "messages", &msgs, `SELECT m.id, m.kind, m.channel, m.recipient, m.subject, m.body_text, m.status, m.hold_reason,
-			m.provider, coalesce(m.provider_message_id, '') AS provider_message_id, m.dead_reason, m.suggested_fix,
-			m.template_version_id, m.case_id, m.created_at
-		FROM messages m WHERE `+where+` ORDER BY m.created_at DESC LIMIT 500`, args); err != nil {
-		return err
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-	}
-	var atts []struct {
-		MessageID int64
-		Attempt
-	}
-	if err := r.scan(ctx, "attempts", &atts, `SELECT message_id, attempt, started_at, finished_at, outcome, provider,
-		coalesce(provider_message_id, '') AS provider_message_id, http_status, error_code, error_message
-		FROM delivery_attempts WHERE message_id IN ? ORDER BY attempt`, ids); err != nil {
-		return err
-	}
-	var pes []struct {
-		MessageID int64
-		ProviderEvent
-	}
-	if err := r.scan(ctx, "provider events", &pes, `SELECT message_id, provider, provider_event_id, event_type, occurred_at, received_at
-		FROM provider_events WHERE message_id IN ? ORDER BY coalesce(occurred_at, received_at), id`, ids); err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		tm := m.message()
-		for _, a := range atts {
-			if a.MessageID == m.ID {
-				tm.Attempts = append(tm.Attempts, a.Attempt)
-			}
+	for _, d := range lt.Decisions {
+		title := DecisionText(d.Result) + ": " + orText(d.RuleKey, d.Trigger)
+		if d.Channel != "" {
+			title += " (" + d.Channel + ")"
 		}
-		for _, p := range pes {
-			if p.MessageID == m.ID {
-				tm.ProviderEvents = append(tm.ProviderEvents, p.ProviderEvent)
-			}
-		}
+		out = append(out, TimelineEntry{At: d.CreatedAt, Kind: KindDecision, CaseID: d.CaseID, Channel: d.Channel, Status: d.Result,
+			Title: title, Detail: d.Reason, pos: ledger.TimelinePos{At: d.CreatedAt, Kind: KindDecision, ID: d.ID}})
+	}
+	for i := range lt.Messages {
+		m := &lt.Messages[i]
 		title := strings.ToUpper(m.Channel[:1]) + m.Channel[1:] + " to " + m.Recipient
 		if m.Subject != "" {
 			title += ": " + m.Subject
 		}
-		t.Entries = append(t.Entries, TimelineEntry{At: m.CreatedAt, Kind: KindMessage, CaseID: m.CaseID, Channel: m.Channel,
-			Status: m.Status, Title: title, Detail: m.HoldReason, Message: &tm})
+		out = append(out, TimelineEntry{At: m.CreatedAt, Kind: KindMessage, CaseID: m.CaseID, Channel: m.Channel,
+			Status: m.Status, Title: title, Detail: m.HoldReason, Message: m,
+			pos: ledger.TimelinePos{At: m.CreatedAt, Kind: KindMessage, ID: m.ID}})
 	}
-	return nil
-}
-
-func (r *Reader) timelineInbound(ctx context.Context, t *Timeline, clientID int64, f TimelineFilter) error {
-	var replies []struct {
-		CaseID                             *int64
-		Channel, FromAddress, Body, Intent string
-		CreatedAt                          time.Time
+	for _, m := range lt.Replies {
+		out = append(out, TimelineEntry{At: m.CreatedAt, Kind: KindReply, CaseID: m.CaseID, Channel: m.Channel,
+			Status: m.Intent, Title: "Reply from " + m.FromAddress, Detail: m.Body,
+			pos: ledger.TimelinePos{At: m.CreatedAt, Kind: KindReply, ID: m.ID}})
 	}
-	where, args := `client_id = @client`, map[string]any{"client": clientID}
-	if f.Channel != "" {
-		where += ` AND channel = @channel`
-		args["channel"] = f.Channel
+	for _, c := range lt.Consent {
+		out = append(out, TimelineEntry{At: c.At, Kind: KindConsent, Channel: c.Channel, Status: c.Action,
+			Title: strings.ReplaceAll(c.Action, "_", "-") + " (" + c.Source + ") for " + c.Address, Detail: c.Text,
+			pos: ledger.TimelinePos{At: c.At, Kind: KindConsent, ID: c.ID}})
 	}
-	if err := r.scan(ctx, "replies", &replies, `SELECT case_id, channel, from_address, body, intent, created_at
-		FROM inbound_messages WHERE `+where+` ORDER BY created_at DESC LIMIT 500`, args); err != nil {
-		return err
-	}
-	for _, m := range replies {
-		t.Entries = append(t.Entries, TimelineEntry{At: m.CreatedAt, Kind: KindReply, CaseID: m.CaseID, Channel: m.Channel,
-			Status: m.Intent, Title: "Reply from " + m.FromAddress, Detail: m.Body})
-	}
-	var consent []struct {
-		Channel, Address, Action, Source, Text string
-		CreatedAt                              time.Time
-	}
-	if err := r.scan(ctx, "consent", &consent, `SELECT channel, address, action, source, text, created_at
-		FROM consent_events WHERE `+where+` ORDER BY created_at DESC LIMIT 200`, args); err != nil {
-		return err
-	}
-	for _, c := range consent {
-		t.Entries = append(t.Entries, TimelineEntry{At: c.CreatedAt, Kind: KindConsent, Channel: c.Channel, Status: c.Action,
-			Title: strings.ReplaceAll(c.Action, "_", "-") + " (" + c.Source + ") for " + c.Address, Detail: c.Text})
-	}
-	return nil
+	return out
 }
 
 // DecisionText explains a rule decision result in words.
@@ -272,30 +193,4 @@ func orText(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// messageRow is the flat shape GORM scans a message into.
-type messageRow struct {
-	ID                int64
-	Kind              string
-	Channel           string
-	Recipient         string
-	Subject           string
-	BodyText          string
-	Status            string
-	HoldReason        string
-	Provider          string
-	ProviderMessageID string
-	DeadReason        string
-	SuggestedFix      string
-	TemplateVersionID *int64
-	CaseID            *int64
-	CreatedAt         time.Time
-}
-
-func (m messageRow) message() TimelineMessage {
-	return TimelineMessage{ID: m.ID, Kind: m.Kind, Channel: m.Channel, Recipient: m.Recipient, Subject: m.Subject,
-		BodyText: m.BodyText, Status: m.Status, HoldReason: m.HoldReason, Provider: m.Provider,
-		ProviderMessageID: m.ProviderMessageID, DeadReason: m.DeadReason, SuggestedFix: m.SuggestedFix,
-		TemplateVersionID: m.TemplateVersionID}
 }

@@ -14,15 +14,17 @@ type TimelineReader interface {
 }
 
 // apiTimeline answers GET /api/v1/clients/:client_id/timeline: inbound
-// events, rule decisions (including skipped ones) and messages with every
-// attempt and provider event. Query: since, until (RFC 3339), case_id, limit.
+// events, rule decisions (including skipped ones), messages with every
+// attempt and provider event, replies and consent changes. Query: since,
+// until (RFC 3339), case_id, channel (email, sms), status (a message
+// status), limit (per section).
 func apiTimeline(tr TimelineReader) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := paramID(c, "client_id")
 		if err != nil {
 			return err
 		}
-		var f ledger.TimelineFilter
+		f := ledger.TimelineFilter{Channel: c.Query("channel"), Status: c.Query("status")}
 		if f.Since, err = queryTime(c, "since"); err != nil {
 			return err
 		}

@@ -13,40 +13,53 @@ import (
 	"github.com/heraldhq/herald/views"
 )
 
-// timeline handles GET /clients/:id/timeline (and ?print=1 for the
-// printable page).
+// timeline handles GET /clients/:id/timeline: the newest page of entries,
+// ?after= for an older page (htmx asks for just the entries, to append),
+// ?print=1 for the printable page with every entry.
 func (h *portalHandlers) timeline(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	f := portal.TimelineFilter{Channel: c.Query("channel"), Status: c.Query("status")}
+	printable := c.Query("print") == "1"
+	f := portal.TimelineFilter{Channel: c.Query("channel"), Status: c.Query("status"), After: c.Query("after"), All: printable}
 	t, err := h.ps.Read.Timeline(c.UserContext(), id, f)
 	if err != nil {
 		return err
 	}
 	q := url.Values{}
-	if f.Channel != "" {
-		q.Set("channel", f.Channel)
+	if t.Filter.Channel != "" {
+		q.Set("channel", t.Filter.Channel)
 	}
-	if f.Status != "" {
-		q.Set("status", f.Status)
+	if t.Filter.Status != "" {
+		q.Set("status", t.Filter.Status)
 	}
 	base := fmt.Sprintf("/clients/%d/timeline", id)
-	v := views.TimelineView{T: t, CSVURL: base + ".csv?" + q.Encode(), Print: c.Query("print") == "1"}
+	v := views.TimelineView{T: t, NewestURL: base + "?" + q.Encode(), CSVURL: base + ".csv?" + q.Encode(), Print: printable}
+	if t.Next != "" {
+		more := url.Values{"after": {t.Next}}
+		for k, val := range q {
+			more[k] = val
+		}
+		v.OlderURL = base + "?" + more.Encode()
+	}
 	q.Set("print", "1")
 	v.PrintURL = base + "?" + q.Encode()
+	if f.After != "" && c.Get("HX-Request") == "true" {
+		return show(c, fiber.StatusOK, views.TimelineEntries(h.page(c, "Timeline", "cases"), v))
+	}
 	return show(c, fiber.StatusOK, views.TimelinePage(h.page(c, "Timeline", "cases"), v))
 }
 
-// timelineCSV handles GET /clients/:id/timeline.csv: the same entries as a
-// download, one row per entry plus one per attempt and provider status.
+// timelineCSV handles GET /clients/:id/timeline.csv: every entry (not only
+// a page) as a download, one row per entry plus one per attempt and provider
+// status.
 func (h *portalHandlers) timelineCSV(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	t, err := h.ps.Read.Timeline(c.UserContext(), id, portal.TimelineFilter{Channel: c.Query("channel"), Status: c.Query("status")})
+	t, err := h.ps.Read.Timeline(c.UserContext(), id, portal.TimelineFilter{Channel: c.Query("channel"), Status: c.Query("status"), All: true})
 	if err != nil {
 		return err
 	}
