@@ -31,6 +31,8 @@ type SendGridSend struct {
 	Text, HTML      string
 	CustomArgs      map[string]string
 	At              time.Time
+	// Received is when the request arrived, before any scripted latency.
+	Received time.Time
 }
 
 // FakeSendGrid is a local SendGrid v3 Mail Send API: POST /v3/mail/send.
@@ -137,6 +139,7 @@ type sendGridMail struct {
 }
 
 func (f *FakeSendGrid) mailSend(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sendGridMaxBody))
 	step, delay := f.next()
 	if !f.wait(r.Context(), delay) {
@@ -167,7 +170,7 @@ func (f *FakeSendGrid) mailSend(w http.ResponseWriter, r *http.Request) {
 	}
 	accept := func() (id string) {
 		send := SendGridSend{ProviderID: sendGridMessageID(), From: m.From.Email, Subject: m.Subject,
-			CustomArgs: m.CustomArgs, At: time.Now()}
+			CustomArgs: m.CustomArgs, At: time.Now(), Received: received}
 		for _, p := range m.Personalizations {
 			for _, to := range p.To {
 				send.To = append(send.To, to.Email)

@@ -29,6 +29,8 @@ type TwilioSend struct {
 	// absent.
 	HeraldMessageID int64
 	At              time.Time
+	// Received is when the request arrived, before any scripted latency.
+	Received time.Time
 }
 
 // twilioMessage is the state Lookup reads back.
@@ -138,6 +140,7 @@ func twilioErrorBody(status, code int, message string) string {
 var e164 = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 
 func (f *FakeTwilio) create(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
 	body, readErr := io.ReadAll(r.Body)
 	step, delay := f.next()
 	if !f.wait(r.Context(), delay) {
@@ -153,7 +156,7 @@ func (f *FakeTwilio) create(w http.ResponseWriter, r *http.Request) {
 	}
 	send := TwilioSend{
 		To: form.Get("To"), From: form.Get("From"), MessagingServiceSID: form.Get("MessagingServiceSid"),
-		Body: form.Get("Body"), StatusCallback: form.Get("StatusCallback"),
+		Body: form.Get("Body"), StatusCallback: form.Get("StatusCallback"), Received: received,
 	}
 	switch {
 	case send.To == "":
