@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
 	"github.com/heraldhq/herald/app/render"
-	"github.com/heraldhq/herald/app/sanitize"
+	"github.com/heraldhq/herald/app/rules"
 )
 
 // CaseOption is a case offered by the preview's search box.
@@ -60,20 +61,12 @@ type FirmVars struct {
 }
 
 // PreviewVars builds the variables a template would render with for case
-// caseID as it stands now. It mirrors what the rules planner passes for a
-// status change (the current status as both old and new status).
+// caseID as it stands now, with the rules' own Vars, so a preview shows what
+// a send would. It passes what the planner passes for a status change with
+// the current status as both old and new status.
 func (r *Reader) PreviewVars(ctx context.Context, caseID int64, firm FirmVars) (render.Vars, error) {
-	var rows []struct {
-		Snapshot    []byte
-		StatusLabel string
-		Attorney    string
-		Paralegal   string
-	}
-	if err := r.scan(ctx, "preview case", &rows, `SELECT c.snapshot, coalesce(cs.label, '') AS status_label,
-			coalesce(a.name, '') AS attorney, coalesce(p.name, '') AS paralegal
-		FROM cases c LEFT JOIN canonical_statuses cs ON cs.key = c.status
-		LEFT JOIN staff_users a ON a.cms_id = c.attorney_id LEFT JOIN staff_users p ON p.cms_id = c.paralegal_id
-		WHERE c.id = ?`, caseID); err != nil {
+	var rows []struct{ Snapshot []byte }
+	if err := r.scan(ctx, "preview case", &rows, `SELECT snapshot FROM cases WHERE id = ?`, caseID); err != nil {
 		return render.Vars{}, err
 	}
 	if len(rows) == 0 {
@@ -83,29 +76,15 @@ func (r *Reader) PreviewVars(ctx context.Context, caseID int64, firm FirmVars) (
 	if err := json.Unmarshal(rows[0].Snapshot, &c); err != nil {
 		return render.Vars{}, fmt.Errorf("decode case %d snapshot: %w", caseID, err)
 	}
-	s := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
+	tz := ""
+	if c.Client.Timezone != nil {
+		tz = *c.Client.Timezone
 	}
-	d := func(p *sanitize.Date) render.Date {
-		if p == nil {
-			return render.Date{}
-		}
-		return render.Date{T: p.Time, DateOnly: p.DateOnly}
+	cfg := rules.Config{FirmName: firm.Name, FirmPhone: firm.Phone, PortalURL: firm.PortalURL}
+	diff := normalize.Changes{Status: &normalize.StatusChange{From: c.Status, To: c.Status}}
+	v, err := rules.Vars(ctx, r.db.Pool, cfg, c, rules.Location(tz, r.loc), diff, "preview")
+	if err != nil {
+		return render.Vars{}, fmt.Errorf("%w: preview variables: %w", derrors.Unavailable, err)
 	}
-	label := rows[0].StatusLabel
-	return render.Vars{
-		CaseID: c.CaseID, CaseNumber: s(c.CaseNumber), ClientID: s(c.ClientID),
-		ClientFirstName: s(c.Client.FirstName), ClientLastName: s(c.Client.LastName),
-		ClientEmail: s(c.Client.Email), ClientMobilePhone: s(c.Client.MobilePhone),
-		PreferredLanguage: s(c.Client.PreferredLanguage), Timezone: s(c.Client.Timezone),
-		Status: label, NextCourtDate: d(c.Dates.NextCourtDate), NextCourtEventType: s(c.NextCourtEventType),
-		FilingDeadline: d(c.Dates.FilingDeadline), StatuteOfLimitations: d(c.Dates.StatuteOfLimitations),
-		AttorneyID: s(c.AttorneyID), ParalegalID: s(c.ParalegalID),
-		NewCaseStatus: label, OldCaseStatus: label, EventType: "preview",
-		AssignedAttorneyName: rows[0].Attorney, AssignedParalegalName: rows[0].Paralegal,
-		FirmName: firm.Name, FirmPhone: firm.Phone, PortalLink: firm.PortalURL,
-	}, nil
+	return v, nil
 }

@@ -67,6 +67,21 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 
 // vars builds the template variables for a case.
 func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
+	return Vars(ctx, tx, p.cfg, c, loc, diff, eventType)
+}
+
+// Querier runs the reads Vars makes: the planner's transaction, or the
+// pool for the portal's template preview.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Vars builds the template variables for case c as planning passes them to
+// the renderer: canonical fields, status labels (old from diff), assigned
+// staff names, firm values from cfg, and times in loc (the client's zone).
+// The portal's preview calls it too, so a preview shows what a send would.
+func Vars(ctx context.Context, q Querier, cfg Config, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
 	v := render.Vars{
 		CaseID:             c.CaseID,
 		CaseNumber:         deref(c.CaseNumber, ""),
@@ -81,9 +96,9 @@ func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *ti
 		AttorneyID:         deref(c.AttorneyID, ""),
 		ParalegalID:        deref(c.ParalegalID, ""),
 		EventType:          eventType,
-		FirmName:           p.cfg.FirmName,
-		FirmPhone:          p.cfg.FirmPhone,
-		PortalLink:         p.cfg.PortalURL,
+		FirmName:           cfg.FirmName,
+		FirmPhone:          cfg.FirmPhone,
+		PortalLink:         cfg.PortalURL,
 	}
 	if v.Timezone == "UTC" && deref(c.Client.Timezone, "") == "" {
 		v.Timezone = ""
@@ -97,7 +112,7 @@ func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *ti
 		}
 	}
 	labels := map[string]string{}
-	rows, err := tx.Query(ctx, `SELECT key, label FROM canonical_statuses`)
+	rows, err := q.Query(ctx, `SELECT key, label FROM canonical_statuses`)
 	if err != nil {
 		return v, fmt.Errorf("read status labels: %w", err)
 	}
@@ -131,7 +146,7 @@ func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *ti
 		if s.id == nil {
 			continue
 		}
-		err := tx.QueryRow(ctx, `SELECT name FROM staff_users WHERE cms_id = $1 AND active`, *s.id).Scan(s.dst)
+		err := q.QueryRow(ctx, `SELECT name FROM staff_users WHERE cms_id = $1 AND active`, *s.id).Scan(s.dst)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return v, fmt.Errorf("read staff name: %w", err)
 		}
