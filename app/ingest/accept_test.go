@@ -213,3 +213,56 @@ func TestAcceptUnregisteredSourceIsNotFound(t *testing.T) {
 		t.Errorf("Accept for a source missing from the sources table = %v, want NotFound telling to run herald seed", err)
 	}
 }
+
+func TestRecordAsDedupesOnTheGivenID(t *testing.T) {
+	e := newEnv(t, ingest.Options{})
+	ctx := context.Background()
+	// The poller fetched record C-9 twice; the CMS serialised it differently.
+	a := []byte(`{"data":{"case_id":"C-9","current_attributes":{"status":"Retained"}}}`)
+	b := []byte(`{"data": {"current_attributes": {"status": "Retained"}, "case_id": "C-9"}}`)
+	first, err := e.svc.RecordAs(ctx, "generic", "C-9@2026-03-01T10:00:00Z", a)
+	if err != nil || first.Duplicate {
+		t.Fatalf("first RecordAs = %+v, %v; want a new event", first, err)
+	}
+	again, err := e.svc.RecordAs(ctx, "generic", "C-9@2026-03-01T10:00:00Z", b)
+	if err != nil || !again.Duplicate || again.EventID != first.EventID {
+		t.Errorf("same record version, other serialisation = %+v, %v; want duplicate of %d", again, err, first.EventID)
+	}
+	if r := e.row(t, first.EventID); r.EventID != "C-9@2026-03-01T10:00:00Z" || r.IDFromHash {
+		t.Errorf("stored event id = %q (from hash %v), want the given id", r.EventID, r.IDFromHash)
+	}
+	if got := e.enq.got(); len(got) != 1 || got[0] != first.EventID {
+		t.Errorf("wake-ups = %v, want exactly one for event %d", got, first.EventID)
+	}
+	// An empty id falls back to the body: b has no "id", so its hash.
+	h, err := e.svc.RecordAs(ctx, "generic", "", b)
+	if r := e.row(t, h.EventID); err != nil || h.Duplicate || !r.IDFromHash {
+		t.Errorf("RecordAs without an id = %+v, %v (from hash %v); want a new body-hashed event", h, err, r.IDFromHash)
+	}
+	if _, err := e.svc.RecordAs(ctx, "nosuch", "x", a); !errors.Is(err, derrors.NotFound) {
+		t.Errorf("unknown source = %v, want NotFound", err)
+	}
+}
+
+func TestLongEventIDsDedupeOnTheID(t *testing.T) {
+	e := newEnv(t, ingest.Options{})
+	ctx := context.Background()
+	long := "evt_" + strings.Repeat("x", 300)
+	a := event(long, "", "C-1", map[string]any{"status": "Retained"})
+	b := event(long, "2026-03-01T10:00:00Z", "C-1", map[string]any{"status": "Retained"}) // same id, other body
+	first, err := e.svc.Accept(ctx, "generic", e.signed(a), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Accept(ctx, "generic", e.signed(b), b)
+	if err != nil || !again.Duplicate || again.EventID != first.EventID {
+		t.Errorf("same long id, other body = %+v, %v; want duplicate of %d", again, err, first.EventID)
+	}
+	if r := e.row(t, first.EventID); r.IDFromHash || !strings.HasPrefix(r.EventID, "sha256:") || len(r.EventID) != 71 {
+		t.Errorf("long id stored as %q (from hash %v), want sha256:<hash of the id>, not a body hash", r.EventID, r.IDFromHash)
+	}
+	viaRecord, err := e.svc.RecordAs(ctx, "generic", long, a)
+	if err != nil || !viaRecord.Duplicate || viaRecord.EventID != first.EventID {
+		t.Errorf("RecordAs with the same long id = %+v, %v; want duplicate of %d", viaRecord, err, first.EventID)
+	}
+}

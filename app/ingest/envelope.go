@@ -50,6 +50,16 @@ func compilePaths(src normalize.Source) (paths, error) {
 // maxEventIDLen bounds a CMS-supplied event id; longer ones are hashed.
 const maxEventIDLen = 200
 
+// boundEventID returns id, or "sha256:<hex>" of id when it is longer than
+// maxEventIDLen, so a long id still dedupes on the id rather than the body.
+func boundEventID(id string) string {
+	if len(id) <= maxEventIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // readEnvelope checks body is one JSON object and extracts the event id
 // (or a body hash), type and time. A malformed body is a derrors.FieldError
 // that gives the line, column and byte offset of the problem.
@@ -72,9 +82,11 @@ func readEnvelope(body []byte, p paths, loc *time.Location) (envelope, error) {
 	if len(env.eventType) > maxEventIDLen {
 		env.eventType = env.eventType[:maxEventIDLen]
 	}
-	if env.eventID == "" || len(env.eventID) > maxEventIDLen {
+	if env.eventID == "" {
 		sum := sha256.Sum256(body)
 		env.eventID, env.idFromHash = "sha256:"+hex.EncodeToString(sum[:]), true
+	} else {
+		env.eventID = boundEventID(env.eventID)
 	}
 	if s := text(p.occurredAt, obj); s != "" {
 		if r := sanitize.ParseDate(s, sanitize.DateOptions{Location: loc}); r.Date != nil {

@@ -92,6 +92,7 @@ type Service struct {
 	opt      Options
 	log      *slog.Logger
 	sources  map[string]source
+	norms    normalizers
 }
 
 type source struct {
@@ -186,23 +187,39 @@ func (s *Service) Accept(ctx context.Context, sourceName string, headers map[str
 	if err := src.verifier.Verify(lower, body, s.clock.Now()); err != nil {
 		return Result{}, err
 	}
-	return s.store(ctx, src, lower, body)
+	return s.store(ctx, src, lower, "", body)
 }
 
 // Record stores an event a trusted internal caller fetched itself (a poller),
 // with the same dedupe and wake-up as Accept but no signature check.
 func (s *Service) Record(ctx context.Context, sourceName string, body []byte) (Result, error) {
+	return s.RecordAs(ctx, sourceName, "", body)
+}
+
+// RecordAs is Record under an explicit event id such as
+// "<record id>@<updated_at>" (the poller's), so fetching the same record
+// version again dedupes even when the CMS serialises it differently. An
+// empty eventID uses the source's event id path, then the body hash, as
+// Accept does. Like Accept it answers only after the row is committed and
+// wakes a worker.
+func (s *Service) RecordAs(ctx context.Context, sourceName, eventID string, body []byte) (Result, error) {
 	src, ok := s.sources[sourceName]
 	if !ok {
 		return Result{}, fmt.Errorf("%w: no source named %q", derrors.NotFound, sourceName)
 	}
-	return s.store(ctx, src, map[string]string{}, body)
+	return s.store(ctx, src, nil, eventID, body)
 }
 
-func (s *Service) store(ctx context.Context, src source, headers map[string]string, body []byte) (Result, error) {
+// store inserts the raw event once per (source, event id) and wakes a
+// worker for a new row. eventID, when not empty, replaces the id read from
+// the body.
+func (s *Service) store(ctx context.Context, src source, headers map[string]string, eventID string, body []byte) (Result, error) {
 	env, err := readEnvelope(body, src.paths, s.cfg.Location())
 	if err != nil {
 		return Result{}, err
+	}
+	if eventID != "" {
+		env.eventID, env.idFromHash = boundEventID(eventID), false
 	}
 	hdr, _ := json.Marshal(keptHeaders(headers))
 	name := src.mapping.Name

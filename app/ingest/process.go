@@ -11,7 +11,6 @@ import (
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
-	"github.com/heraldhq/herald/app/sanitize"
 )
 
 // Process errors. An error from Process that wraps neither was not recorded
@@ -171,24 +170,6 @@ func (s *Service) handle(ctx context.Context, ev claimed) (*cases.Change, error)
 		}
 	}
 	return &ch, nil
-}
-
-// normalizer builds the source's normalizer over the current status map, so
-// an alias staff just added applies to the next event.
-func (s *Service) normalizer(ctx context.Context, src normalize.Source) (*normalize.Normalizer, error) {
-	list, err := s.statuses.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load statuses: %w", err)
-	}
-	m, err := sanitize.NewStatusMap(list)
-	if err != nil {
-		return nil, fmt.Errorf("status map: %w", err)
-	}
-	n, err := normalize.NewNormalizer(src, m, s.cfg.DefaultRegion, s.cfg.Location(), "")
-	if err != nil {
-		return nil, fmt.Errorf("normalizer for %s: %w", src.Name, err)
-	}
-	return n, nil
 }
 
 // permanentError marks a failure no retry can fix.
