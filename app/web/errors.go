@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,8 +26,11 @@ type fieldError struct {
 
 // errorHandler is the one place errors become responses: 5xx are logged at
 // error level, 4xx at info. Portal pages get HTML, everything else JSON.
-func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
+		if errors.Is(err, fiber.ErrRequestEntityTooLarge) {
+			err = bodyTooLarge(c, maxBody)
+		}
 		code := statusFor(err)
 		msg := err.Error()
 		if code >= 500 {
@@ -65,4 +70,15 @@ func wantsHTML(c *fiber.Ctx) bool {
 		return false
 	}
 	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html") || c.Get("HX-Request") == "true"
+}
+
+// bodyTooLarge replaces fasthttp's bare 413 for a body beyond the server's
+// BodyLimit (HERALD_WEBHOOK_MAX_BODY) with one that states the limit.
+func bodyTooLarge(c *fiber.Ctx, limit int) error {
+	size := "larger than that"
+	if n := c.Request().Header.ContentLength(); n > 0 {
+		size = strconv.Itoa(n) + " bytes"
+	}
+	return fmt.Errorf("%w: request body is %s; the limit is %d bytes (HERALD_WEBHOOK_MAX_BODY): send a smaller body or raise the limit",
+		derrors.TooLarge, size, limit)
 }

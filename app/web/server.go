@@ -39,7 +39,7 @@ func New(d Deps) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "herald",
 		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(d.Log),
+		ErrorHandler:          errorHandler(d.Log, d.Config.WebhookMaxBody),
 		BodyLimit:             d.Config.WebhookMaxBody + 1,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -89,7 +91,8 @@ func TestWebhookCMS(t *testing.T) {
 		{"malformed", []byte("{\"id\": \"evt_3\",\n\"data\": [}"), true, "generic", 400, ""},
 		// Fiber's BodyLimit (server.go) is one byte above the configured
 		// limit, so this reaches ingest; larger bodies fasthttp refuses itself.
-		{"just over the limit", bytes.Repeat([]byte(" "), 2049), true, "generic", 413, ""},
+		{"just over the limit", bytes.Repeat([]byte(" "), 2049), true, "generic", 413,
+			"error=request too large: body is 2049 bytes; the limit is 2048 (HERALD_WEBHOOK_MAX_BODY)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +117,39 @@ func TestWebhookCMS(t *testing.T) {
 			t.Errorf("400 body = %v, want a body field error at line 2, column 10, byte offset 25", body)
 		}
 	})
+}
+
+// TestWebhookCMSFarOverTheLimit posts, over a real connection, a body that
+// fasthttp refuses while reading it (app.Test cannot: it returns fasthttp's
+// error). The answer is still Herald's JSON error shape with the limit, and
+// nothing is stored.
+func TestWebhookCMSFarOverTheLimit(t *testing.T) {
+	d, _ := cmsApp(t, false)
+	app := web.New(*d)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { _ = app.Shutdown() })
+	body := bytes.Repeat([]byte(" "), 100_000)
+	resp, err := http.Post("http://"+ln.Addr().String()+"/webhooks/cms/generic", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatalf("413 body is not JSON: %v", err)
+	}
+	const want = "request too large: request body is 100000 bytes; the limit is 2048 bytes (HERALD_WEBHOOK_MAX_BODY): send a smaller body or raise the limit"
+	if resp.StatusCode != 413 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || got.Error != want {
+		t.Errorf("POST 100000 bytes = %d %s %q, want 413 application/json %q", resp.StatusCode, resp.Header.Get("Content-Type"), got.Error, want)
+	}
+	var n int
+	if err := d.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM inbound_events`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("inbound_events rows = %d (%v), want 0", n, err)
+	}
 }
 
 func TestWebhookCMSPostgresDown(t *testing.T) {
