@@ -60,6 +60,12 @@ type Config struct {
 	// ClioBaseURL is the Clio region's base URL (CLIO_BASE_URL).
 	ClioBaseURL string
 
+	// DataKeys encrypt secrets Herald must keep readable at rest (Clio
+	// webhook shared secrets) with AES-256-GCM (HERALD_DATA_KEY; several
+	// comma-separated for rotation: the first encrypts, every one
+	// decrypts). Empty in dev means DevDataKey.
+	DataKeys []string
+
 	// WritebackURL receives a signed POST for every message sent and every
 	// client reply, for CMSs without a native write-back
 	// (HERALD_WRITEBACK_URL); WritebackSecret signs it
@@ -84,6 +90,10 @@ type Config struct {
 	AllowedEmails    []string
 	DefaultStaffRole string
 	SessionTTL       time.Duration
+
+	// loc is FirmTimezone loaded once by Load: Location is called per
+	// webhook, and time.LoadLocation reads the zoneinfo file every time.
+	loc *time.Location
 }
 
 // OAuth holds the staff sign-in providers; a provider is enabled when its
@@ -145,6 +155,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TwilioBaseURL:             l.str("TWILIO_BASE_URL", "https://api.twilio.com"),
 		ClioAccessToken:           l.str("CLIO_ACCESS_TOKEN", ""),
 		ClioBaseURL:               l.str("CLIO_BASE_URL", "https://app.clio.com"),
+		DataKeys:                  l.list("HERALD_DATA_KEY"),
 		WritebackURL:              l.str("HERALD_WRITEBACK_URL", ""),
 		WritebackSecret:           l.str("HERALD_WRITEBACK_SECRET", ""),
 		WebhookSecrets:            map[string][]string{},
@@ -187,6 +198,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if v := getenv(SecretEnv(src)); v != "" {
 			c.WebhookSecrets[src] = splitList(v)
 		}
+	}
+	if loc, err := time.LoadLocation(c.FirmTimezone); err == nil && c.FirmTimezone != "" {
+		c.loc = loc
 	}
 	errs := append(l.errs, c.Validate()...)
 	if len(errs) > 0 {
@@ -284,6 +298,14 @@ func (c Config) Validate() []string {
 	if c.DefaultStaffRole != "" && !validRole(c.DefaultStaffRole) {
 		add("HERALD_DEFAULT_STAFF_ROLE: %q is not a role; use admin, attorney, paralegal or ops", c.DefaultStaffRole)
 	}
+	for i, k := range c.DataKeys {
+		if len(k) < 32 {
+			add("HERALD_DATA_KEY: key %d of %d is %d characters; each key must be at least 32 (e.g. openssl rand -hex 32)", i+1, len(c.DataKeys), len(k))
+		}
+	}
+	if c.Env == EnvProd && len(c.DataKeys) == 0 && c.ClioAccessToken != "" {
+		add("HERALD_DATA_KEY: required when HERALD_ENV=prod and CLIO_ACCESS_TOKEN is set, to encrypt Clio webhook secrets at rest (e.g. openssl rand -hex 32)")
+	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
 		add("HERALD_SESSION_SECRET: must be at least 32 characters (e.g. openssl rand -hex 32)")
 	}
@@ -319,8 +341,24 @@ func (c Config) Validate() []string {
 	return p
 }
 
+// DevDataKey encrypts data at rest in dev when HERALD_DATA_KEY is unset. It
+// is public, so it protects nothing; prod refuses to run without a real key
+// wherever one is needed.
+const DevDataKey = "herald-development-data-key-not-a-secret"
+
+// DataKeyList is DataKeys, or DevDataKey in dev when none is set.
+func (c Config) DataKeyList() []string {
+	if len(c.DataKeys) == 0 && c.Env == EnvDev {
+		return []string{DevDataKey}
+	}
+	return c.DataKeys
+}
+
 // Location returns the firm's time zone; Validate has checked it.
 func (c Config) Location() *time.Location {
+	if c.loc != nil && c.loc.String() == c.FirmTimezone {
+		return c.loc
+	}
 	loc, err := time.LoadLocation(c.FirmTimezone)
 	if err != nil {
 		return time.UTC
