@@ -22,7 +22,8 @@ CREATE TABLE firm_settings (
     sms_days               smallint[] CHECK (sms_days IS NULL OR (cardinality(sms_days) > 0 AND sms_days <@ '{0,1,2,3,4,5,6}')),
     retry_schedule_seconds integer[] CHECK (retry_schedule_seconds IS NULL OR cardinality(retry_schedule_seconds) > 0),
     alert_emails           text[],
-    alert_webhook_url      text CHECK (alert_webhook_url IS NULL OR alert_webhook_url ~ '^https?://'),
+    -- '' (and an empty alert_emails) means "none", unlike NULL ("the environment's").
+    alert_webhook_url      text CHECK (alert_webhook_url IS NULL OR alert_webhook_url = '' OR alert_webhook_url ~ '^https?://'),
     updated_by             text NOT NULL,
     updated_at             timestamptz NOT NULL DEFAULT now(),
     CHECK (sms_window_start IS NULL OR sms_window_end IS NULL OR sms_window_end > sms_window_start)

@@ -22,10 +22,13 @@ import (
 // batch is marked alerted only when at least one channel succeeded. It
 // returns how many dead letters the alert reported (0 when none was sent).
 func (s *Service) Alert(ctx context.Context) (int, error) {
-	if len(s.cfg.AlertEmails) == 0 && s.cfg.AlertWebhook == "" {
+	t, _ := s.tunables(ctx) // a read failure falls back to the last known recipients
+	if len(t.alertEmails) == 0 && t.alertWebhook == "" {
 		return 0, nil
 	}
-	sent, b, err := s.d.Ledger.SendAlert(ctx, s.d.Clock.Now(), s.cfg.AlertGap, s.sendAlert)
+	sent, b, err := s.d.Ledger.SendAlert(ctx, s.d.Clock.Now(), s.cfg.AlertGap, func(ctx context.Context, b ledger.AlertBatch) error {
+		return s.sendAlert(ctx, t, b)
+	})
 	if err != nil || !sent {
 		return 0, err
 	}
@@ -67,11 +70,11 @@ func (s *Service) alertText(b ledger.AlertBatch) (subject, text string) {
 
 // sendAlert delivers one batch on every configured channel; it fails only
 // when every channel failed.
-func (s *Service) sendAlert(ctx context.Context, b ledger.AlertBatch) error {
+func (s *Service) sendAlert(ctx context.Context, t tunables, b ledger.AlertBatch) error {
 	subject, text := s.alertText(b)
 	var errs []error
 	ok := 0
-	for _, to := range s.cfg.AlertEmails {
+	for _, to := range t.alertEmails {
 		_, err := s.d.Senders[ChannelEmail].Send(ctx, Outgoing{Channel: ChannelEmail, To: to, Subject: subject, Text: text,
 			IdempotencyKey: fmt.Sprintf("alert:%d", b.IDs[0])})
 		if err != nil {
@@ -80,8 +83,8 @@ func (s *Service) sendAlert(ctx context.Context, b ledger.AlertBatch) error {
 		}
 		ok++
 	}
-	if s.cfg.AlertWebhook != "" {
-		if err := s.postWebhook(ctx, text); err != nil {
+	if t.alertWebhook != "" {
+		if err := s.postWebhook(ctx, t.alertWebhook, text); err != nil {
 			errs = append(errs, err)
 		} else {
 			ok++
@@ -96,9 +99,9 @@ func (s *Service) sendAlert(ctx context.Context, b ledger.AlertBatch) error {
 	return nil
 }
 
-func (s *Service) postWebhook(ctx context.Context, text string) error {
+func (s *Service) postWebhook(ctx context.Context, hook, text string) error {
 	body, _ := json.Marshal(map[string]string{"text": text})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.AlertWebhook, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("alert webhook: %w", err)
 	}

@@ -27,6 +27,8 @@ func (s *Service) run(ctx context.Context, c ledger.Claimed, now time.Time) resu
 		out.Body = c.BodyText
 	} else {
 		out.Subject, out.HTML, out.Text = c.Subject, c.BodyHTML, c.BodyText
+		t, _ := s.tunables(ctx) // a read failure falls back to the last known name
+		out.FromName = t.fromName
 	}
 	receipt, err := sender.Send(ctx, out)
 	at := s.d.Clock.Now()
@@ -71,7 +73,11 @@ func (s *Service) check(ctx context.Context, c ledger.Claimed, now time.Time) (r
 		return s.cancel(ctx, c, now, "opted_out", "the recipient opted out of "+c.Channel), true
 	}
 	if c.Channel == ChannelSMS {
-		open, next, desc := s.cfg.Window.Check(now, c.Recipient, c.ClientTimezone)
+		t, err := s.tunables(ctx)
+		if err != nil {
+			return s.release(ctx, c, now, fmt.Errorf("read the SMS window setting: %w", err)), true
+		}
+		open, next, desc := t.window.Check(now, c.Recipient, c.ClientTimezone)
 		if !open {
 			return s.hold(ctx, c, now, ledger.HoldQuietHours+": "+desc, next, true), true
 		}
@@ -102,8 +108,10 @@ func (s *Service) sent(ctx context.Context, c ledger.Claimed, at time.Time, r Re
 // retry schedules the next attempt of a transient failure, or gives up after
 // the last one in the schedule.
 func (s *Service) retry(ctx context.Context, c ledger.Claimed, at time.Time, se *SendError) result {
-	n := c.Retries + 1 // this failure's number
-	if n > len(s.cfg.RetrySchedule) {
+	n := c.Retries + 1      // this failure's number
+	t, _ := s.tunables(ctx) // a read failure falls back to the last known schedule
+	schedule := t.retry
+	if n > len(schedule) {
 		final := *se
 		final.Reason = fmt.Sprintf("gave up after %d attempts: %s", c.Retries+1, se.Reason)
 		if final.SuggestedFix == "" {
@@ -111,7 +119,7 @@ func (s *Service) retry(ctx context.Context, c ledger.Claimed, at time.Time, se 
 		}
 		return s.dead(ctx, c, at, &final, "transient_error")
 	}
-	wait := s.cfg.RetrySchedule[n-1]
+	wait := schedule[n-1]
 	if se.RetryAfter > wait {
 		wait = se.RetryAfter
 	}
@@ -206,7 +214,8 @@ func (s *Service) cancel(ctx context.Context, c ledger.Claimed, now time.Time, c
 // database or a dependency is down): nothing was sent, so the message goes
 // back to failed_retrying due shortly, and the job reports the error.
 func (s *Service) release(ctx context.Context, c ledger.Claimed, now time.Time, cause error) result {
-	due := now.Add(s.cfg.RetrySchedule[0])
+	t, _ := s.tunables(ctx)
+	due := now.Add(t.retry[0])
 	res := result{result: "retry", reason: "send-time check failed", dueAt: &due, err: cause}
 	_, err := s.write(ctx, func(ctx context.Context) (bool, error) {
 		return s.d.Ledger.Finish(ctx, c.ID, c.Attempt, ledger.Outcome{Status: ledger.StatusFailedRetrying, At: now,

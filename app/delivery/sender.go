@@ -45,6 +45,9 @@ type Outgoing struct {
 	Subject, HTML, Text string
 	// Body is the SMS text.
 	Body string
+	// FromName is the e-mail sender's display name; empty uses the
+	// sender's configured one.
+	FromName string
 	// IdempotencyKey is the ledger's dedupe key. Neither SendGrid nor Twilio
 	// accepts one, so it is not sent to them; the sandbox uses it to count
 	// duplicate sends.

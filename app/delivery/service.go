@@ -110,6 +110,10 @@ type Deps struct {
 	Metrics *telemetry.Metrics
 	// HTTP posts alert webhooks; http.DefaultClient with a timeout when nil.
 	HTTP *http.Client
+	// Settings, when set, overrides the SMS window and days, the retry
+	// schedule, the alert recipients and the e-mail display name of Config
+	// with what an admin saved in the portal (settings.Store).
+	Settings Settings
 }
 
 // Service delivers ledger messages: Deliver for one message, and the sweeps

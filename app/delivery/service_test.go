@@ -68,7 +68,9 @@ type harness struct {
 	consent *consent.Store
 	client  ledgertest.Client
 	cfg     delivery.Config
-	logs    *syncBuffer
+	// deps built the service; a test can rebuild it with other deps.
+	deps delivery.Deps
+	logs *syncBuffer
 }
 
 // syncBuffer collects JSON log lines from concurrent deliveries.
@@ -128,7 +130,7 @@ func newHarness(t testing.TB, tweak ...func(*delivery.Config)) *harness {
 	for _, f := range tweak {
 		f(&h.cfg)
 	}
-	h.svc, err = delivery.NewService(delivery.Deps{
+	h.deps = delivery.Deps{
 		Ledger:   h.ledger,
 		Senders:  map[string]delivery.Sender{delivery.ChannelEmail: sg, delivery.ChannelSMS: tw},
 		Lookup:   tw,
@@ -137,7 +139,8 @@ func newHarness(t testing.TB, tweak ...func(*delivery.Config)) *harness {
 		Enqueuer: h.enq,
 		Clock:    h.clk,
 		Log:      slog.New(slog.NewJSONHandler(h.logs, nil)),
-	}, h.cfg)
+	}
+	h.svc, err = delivery.NewService(h.deps, h.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,3 +191,22 @@ func TestCurrentFallsBackWhenTheDatabaseIsGone(t *testing.T) {
 		t.Errorf("fallback = %q, want the last values read", v.FirmName)
 	}
 }
+
+// TestClearedValuesOverrideTheEnvironment checks that saving no alert
+// recipients and no webhook means none, not "the environment's again".
+func TestClearedValuesOverrideTheEnvironment(t *testing.T) {
+	db, _ := storetest.NewDB(t)
+	ctx := context.Background()
+	env := defaults
+	env.AlertWebhook = "https://hooks.env.example/x"
+	s := settings.New(db, clock.NewFake(t0), env, settings.Options{})
+	f := goodForm()
+	f.AlertEmails, f.AlertWebhook = "", ""
+	if _, err := s.Save(ctx, f, "Ada"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Current(ctx)
+	if err != nil || len(v.AlertEmails) != 0 || v.AlertWebhook != "" {
+		t.Errorf("after clearing: emails %v webhook %q (%v), want none", v.AlertEmails, v.AlertWebhook, err)
+	}
+}

@@ -27,6 +27,7 @@ type SendGridSend struct {
 	HeraldMessageID int64  // custom_args.herald_message_id, 0 when absent
 	To              []string
 	From            string
+	FromName        string // from.name, the display name
 	Subject         string
 	Text, HTML      string
 	CustomArgs      map[string]string
@@ -169,7 +170,7 @@ func (f *FakeSendGrid) mailSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	accept := func() (id string) {
-		send := SendGridSend{ProviderID: sendGridMessageID(), From: m.From.Email, Subject: m.Subject,
+		send := SendGridSend{ProviderID: sendGridMessageID(), From: m.From.Email, FromName: m.From.Name, Subject: m.Subject,
 			CustomArgs: m.CustomArgs, At: time.Now(), Received: received}
 		for _, p := range m.Personalizations {
 			for _, to := range p.To {

@@ -137,7 +137,11 @@ func (s *Sender) Send(ctx context.Context, m delivery.Outgoing) (delivery.Receip
 // requires, and Herald's message id (never PII) in custom_args.
 func (s *Sender) message(m delivery.Outgoing) *mail.SGMailV3 {
 	msg := mail.NewV3Mail()
-	msg.SetFrom(mail.NewEmail(s.cfg.FromName, s.cfg.FromEmail))
+	from := s.cfg.FromName
+	if m.FromName != "" {
+		from = m.FromName
+	}
+	msg.SetFrom(mail.NewEmail(from, s.cfg.FromEmail))
 	msg.Subject = m.Subject
 	p := mail.NewPersonalization()
 	p.AddTos(mail.NewEmail("", m.To))
