@@ -16,6 +16,12 @@ type Sweep struct {
 	Run   func(ctx context.Context) (int, error)
 }
 
+// Polling intervals of the asynq server (see NewWorker).
+const (
+	TaskCheckInterval        = 50 * time.Millisecond
+	DelayedTaskCheckInterval = time.Second
+)
+
 // Worker runs asynq handlers and the periodic sweeps in one process.
 type Worker struct {
 	srv    *asynq.Server
@@ -29,11 +35,20 @@ type Worker struct {
 func NewWorker(opt asynq.RedisConnOpt, concurrency int, grace time.Duration, log *slog.Logger) *Worker {
 	w := &Worker{mux: asynq.NewServeMux(), log: log}
 	w.srv = asynq.NewServer(opt, asynq.Config{
-		Concurrency:     concurrency,
-		Queues:          map[string]int{QueueIngest: 5, QueueDelivery: 5, QueueDefault: 1},
-		ShutdownTimeout: grace,
-		Logger:          asynqLogger{log},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency: concurrency,
+		Queues:      map[string]int{QueueIngest: 5, QueueDelivery: 5, QueueDefault: 1},
+		// asynq polls: after finding every queue empty it sleeps
+		// 0.5–1.5× TaskCheckInterval (default 1s) before looking again, and
+		// it moves due scheduled and retry tasks every DelayedTaskCheckInterval
+		// (default 5s). Those defaults put up to 1.5s on a webhook-to-send
+		// path that is otherwise milliseconds, and 5s on every retry
+		// (herald bench e2e and drain); polling an idle Redis 20 times a
+		// second costs next to nothing.
+		TaskCheckInterval:        TaskCheckInterval,
+		DelayedTaskCheckInterval: DelayedTaskCheckInterval,
+		ShutdownTimeout:          grace,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			log.Error("task failed", "task_type", t.Type(), "task_id", id, "error", err)
