@@ -248,24 +248,34 @@ func Seed(ctx context.Context, db *store.DB, yamlDoc []byte) (int, error) {
 	return n, nil
 }
 
-// Load returns every enabled rule, ordered by id.
+// Load returns every enabled rule, ordered by id: a disabled rule never
+// fires.
 func Load(ctx context.Context, q interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }) ([]Rule, error) {
-	rows, err := q.Query(ctx, `SELECT id, key, name, trigger, COALESCE(from_status, ''), COALESCE(to_status, ''),
-		COALESCE(date_field, ''), COALESCE(offset_minutes, 0), COALESCE(at_local_time, ''), COALESCE(inactivity_days, 0),
-		conditions, actions, settle_delay_seconds, requires_approval, approval_ttl_seconds
-		FROM rules WHERE enabled ORDER BY id`)
+	rows, err := q.Query(ctx, selectRules+` WHERE enabled ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("%w: load rules: %w", derrors.Unavailable, err)
 	}
+	return collectRules(rows)
+}
+
+// selectRules reads rules in the column order collectRules scans.
+const selectRules = `SELECT id, key, name, enabled, trigger, COALESCE(from_status, ''), COALESCE(to_status, ''),
+		COALESCE(date_field, ''), COALESCE(offset_minutes, 0), COALESCE(at_local_time, ''), COALESCE(inactivity_days, 0),
+		conditions, actions, settle_delay_seconds, requires_approval, approval_ttl_seconds
+		FROM rules`
+
+func collectRules(rows pgx.Rows) ([]Rule, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Rule, error) {
 		var r Rule
+		var enabled bool
 		var conds, acts []byte
-		if err := row.Scan(&r.ID, &r.Key, &r.Name, &r.Trigger, &r.FromStatus, &r.ToStatus, &r.DateField, &r.OffsetMinutes,
+		if err := row.Scan(&r.ID, &r.Key, &r.Name, &enabled, &r.Trigger, &r.FromStatus, &r.ToStatus, &r.DateField, &r.OffsetMinutes,
 			&r.AtLocalTime, &r.InactivityDays, &conds, &acts, &r.SettleDelaySeconds, &r.RequiresApproval, &r.ApprovalTTLSeconds); err != nil {
 			return r, err
 		}
+		r.Enabled = &enabled
 		if err := json.Unmarshal(conds, &r.Conditions); err != nil {
 			return r, fmt.Errorf("rule %s conditions: %w", r.Key, err)
 		}
