@@ -127,6 +127,9 @@ func TestValidateEachVariable(t *testing.T) {
 		{"prod without sign-in", prodOK, map[string]string{"HERALD_OIDC_CLIENT_ID": ""}, "HERALD_GOOGLE_CLIENT_ID", "sign-in provider"},
 		{"prod without allowlist", prodOK, map[string]string{"HERALD_ALLOWED_DOMAINS": ""}, "HERALD_ALLOWED_DOMAINS", "allowlist"},
 		{"prod over http", prodOK, map[string]string{"HERALD_PUBLIC_URL": "http://herald.example-law.com"}, "HERALD_PUBLIC_URL", "https"},
+		{"short data key", nil, map[string]string{"HERALD_DATA_KEY": "short"}, "HERALD_DATA_KEY", "key 1 of 1 is 5 characters"},
+		{"short old data key", nil, map[string]string{"HERALD_DATA_KEY": strings.Repeat("k", 32) + ",old"}, "HERALD_DATA_KEY", "key 2 of 2"},
+		{"prod with Clio, no data key", prodOK, map[string]string{"CLIO_ACCESS_TOKEN": "tok"}, "HERALD_DATA_KEY", "required when HERALD_ENV=prod and CLIO_ACCESS_TOKEN is set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +161,28 @@ func TestValidateEachVariable(t *testing.T) {
 				t.Errorf("problems = %q, want one starting %q containing %q", ce.Problems, tt.wantVar, tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestDataKeyList(t *testing.T) {
+	dev, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dev.DataKeyList(); len(got) != 1 || got[0] != DevDataKey {
+		t.Errorf("dev without HERALD_DATA_KEY: DataKeyList = %q, want the public dev key", got)
+	}
+	k1, k2 := strings.Repeat("a", 32), strings.Repeat("b", 40)
+	set, err := Load(env(map[string]string{"HERALD_DATA_KEY": k1 + ", " + k2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.DataKeyList(); len(got) != 2 || got[0] != k1 || got[1] != k2 {
+		t.Errorf("DataKeyList = %q, want both keys, the first first", got)
+	}
+	prod := Config{Env: EnvProd}
+	if got := prod.DataKeyList(); len(got) != 0 {
+		t.Errorf("prod without HERALD_DATA_KEY: DataKeyList = %q, want none (never the dev key)", got)
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 )
 
 // normalizerCodes are the finding codes the normalizer reports, and so the
-// only ones a later version can resolve by no longer reporting them.
+// only ones a later version can resolve by no longer reporting them, plus
+// cms_deleted: any new version means the CMS has the record again.
 // email_bounced and landline come from delivery, not from CMS data, and are
 // left to the packages that open them.
 var normalizerCodes = []string{
 	sanitize.CodeInvalidPhone, sanitize.CodeNotMobile, sanitize.CodeInvalidEmail, sanitize.CodeSuspectedTypo,
 	sanitize.CodeMultipleValues, sanitize.CodeUnparseableDate, sanitize.CodeUnknownStatus, sanitize.CodeMissingField,
+	CodeCMSDeleted,
 }
 
 // syncFindings makes the open findings of a case match what this version

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/app/clio/cliotest"
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/ingest"
 	"github.com/heraldhq/herald/app/normalize"
 	"github.com/heraldhq/herald/app/sanitize"
 	"github.com/heraldhq/herald/config"
@@ -127,14 +128,16 @@ func TestEnrichErrors(t *testing.T) {
 		revoke    bool
 		wantErr   error // nil: passthrough
 		wantInMsg string
+		// wantDeleted is the case id of the *ingest.DeletedError expected.
+		wantDeleted string
 	}{
 		{name: "other source passes through", source: "generic", body: `{"id":"x"}`},
 		{name: "deleted matter", source: "clio", body: `{"data":{"id":1},"meta":{"event":"deleted"}}`,
-			wantErr: derrors.InvalidArgument, wantInMsg: "deleted"},
+			wantDeleted: "1", wantInMsg: "restore the matter in Clio"},
 		{name: "no matter id", source: "clio", body: `{"data":{},"meta":{"event":"updated"}}`,
 			wantErr: derrors.InvalidArgument, wantInMsg: "data.id"},
-		{name: "unknown matter", source: "clio", body: `{"data":{"id":404},"meta":{"event":"updated"}}`,
-			wantErr: derrors.NotFound},
+		{name: "matter gone when fetched (404)", source: "clio", body: `{"data":{"id":404},"meta":{"event":"updated"}}`,
+			wantDeleted: "404", wantInMsg: "Clio answers 404 for matter 404"},
 		{name: "revoked token", source: "clio", body: `{"data":{"id":1},"meta":{"event":"updated"}}`, revoke: true,
 			wantErr: derrors.InvalidArgument, wantInMsg: "reconnect Clio"},
 	}
@@ -147,6 +150,13 @@ func TestEnrichErrors(t *testing.T) {
 			}
 			enr := clio.Enricher{API: newClient(t, fake, &sleeps{})}
 			got, err := enr.Enrich(context.Background(), tt.source, []byte(tt.body))
+			if tt.wantDeleted != "" {
+				var del *ingest.DeletedError
+				if !errors.As(err, &del) || del.CaseID != tt.wantDeleted || !strings.Contains(err.Error(), tt.wantInMsg) {
+					t.Fatalf("got %v, want an ingest.DeletedError for case %s containing %q", err, tt.wantDeleted, tt.wantInMsg)
+				}
+				return
+			}
 			if tt.wantErr == nil {
 				if err != nil || string(got) != tt.body {
 					t.Fatalf("got %s, %v; want the body unchanged", got, err)
@@ -157,6 +167,21 @@ func TestEnrichErrors(t *testing.T) {
 				t.Fatalf("got error %v, want %v containing %q", err, tt.wantErr, tt.wantInMsg)
 			}
 		})
+	}
+}
+
+// TestEnrichWithoutContact: the client contact was deleted in Clio but the
+// matter was not; the matter's own client fields still go through.
+func TestEnrichWithoutContact(t *testing.T) {
+	fake := cliotest.New(t, token, func() time.Time { return t0 })
+	fake.AddMatter("9", `{"id":9,"display_number":"9-X","client":{"id":556,"first_name":"Ana","primary_email_address":"ana@example.com"}}`)
+	out, err := clio.Enricher{API: newClient(t, fake, &sleeps{})}.Enrich(context.Background(), "clio",
+		[]byte(`{"data":{"id":9},"meta":{"event":"updated"}}`))
+	if err != nil {
+		t.Fatalf("Enrich with a deleted contact: %v", err)
+	}
+	if !strings.Contains(string(out), `"primary_email_address":"ana@example.com"`) || strings.Contains(string(out), "phone_numbers") {
+		t.Errorf("document = %s, want the matter's client fields and no contact lists", out)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/ingest"
 )
 
 // MatterAPI is what the Enricher needs from Clio (*Client).
@@ -27,9 +29,12 @@ type Enricher struct {
 	API MatterAPI
 }
 
-// Enrich implements ingest.Enricher. Errors wrapping derrors.InvalidArgument
-// or derrors.NotFound (revoked token, deleted matter, malformed webhook)
-// are permanent; rate limits, 5xx and network errors are retried.
+// Enrich implements ingest.Enricher. A deleted matter (Clio's "deleted"
+// event, or 404 on fetch) is an *ingest.DeletedError, which ingest records
+// as a finding rather than a failure; a deleted client contact only leaves
+// out its phone numbers and email addresses. Errors wrapping
+// derrors.InvalidArgument (revoked token, malformed webhook) are permanent;
+// rate limits, 5xx and network errors are retried.
 func (e Enricher) Enrich(ctx context.Context, source string, raw []byte) ([]byte, error) {
 	if source != Source {
 		return raw, nil
@@ -49,14 +54,19 @@ func (e Enricher) Enrich(ctx context.Context, source string, raw []byte) ([]byte
 			"check the webhook was created with fields including id")
 	}
 	if hook.Meta.Event == "deleted" {
-		return nil, derrors.Invalid("meta.event", fmt.Sprintf("matter %s was deleted in Clio", hook.Data.ID),
-			"nothing to send; if the deletion was a mistake, restore the matter in Clio")
+		return nil, &ingest.DeletedError{CaseID: hook.Data.ID.String(),
+			Detail: "Clio sent a matter deleted webhook; if the deletion was a mistake, restore the matter in Clio"}
 	}
 	if c, ok := e.API.(*Client); e.API == nil || (ok && c == nil) {
 		return nil, derrors.Invalid("CLIO_ACCESS_TOKEN", "is not set, so Herald cannot fetch Clio matters",
 			"connect Clio and set CLIO_ACCESS_TOKEN, then retry the event")
 	}
 	doc, err := e.API.Matter(ctx, hook.Data.ID.String())
+	if errors.Is(err, derrors.NotFound) {
+		// Deleted after this webhook was sent (or a redelivery of an old one).
+		return nil, &ingest.DeletedError{CaseID: hook.Data.ID.String(),
+			Detail: fmt.Sprintf("Clio answers 404 for matter %s (%v); if the deletion was a mistake, restore the matter in Clio", hook.Data.ID, err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch matter %s: %w", hook.Data.ID, err)
 	}
@@ -67,7 +77,11 @@ func (e Enricher) Enrich(ctx context.Context, source string, raw []byte) ([]byte
 	if client, ok := matter["client"].(map[string]any); ok {
 		if id := idText(client["id"]); id != "" {
 			contact, err := e.API.Contact(ctx, id)
-			if err != nil {
+			if errors.Is(err, derrors.NotFound) {
+				// The contact is gone but the matter is not: go on with the
+				// matter's own client fields; the normalizer reports what is missing.
+				contact = nil
+			} else if err != nil {
 				return nil, fmt.Errorf("fetch contact %s of matter %s: %w", id, hook.Data.ID, err)
 			}
 			for _, k := range []string{"phone_numbers", "email_addresses"} {

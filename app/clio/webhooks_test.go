@@ -24,7 +24,10 @@ type env struct {
 	clk  *clock.Fake
 	fake *cliotest.Server
 	svc  *clio.Webhooks
+	box  *clio.SecretBox
 }
+
+const testDataKey = "test-data-key-0123456789abcdef0123456789"
 
 // newEnv wires Webhooks over a real database, the real ingest service and
 // a fake Clio.
@@ -49,13 +52,17 @@ func newEnv(t *testing.T, connected bool) env {
 	if connected {
 		api = newClient(t, fake, &sleeps{})
 	}
-	return env{db: db, clk: clk, fake: fake, svc: clio.NewWebhooks(db, clk, ing, api)}
+	box, err := clio.NewSecretBox([]string{testDataKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{db: db, clk: clk, fake: fake, box: box, svc: clio.NewWebhooks(db, clk, ing, api, box)}
 }
 
 func (e env) webhookRow(t *testing.T, secret string) (status string, clioID *int64, expires *time.Time) {
 	t.Helper()
-	err := e.db.Pool.QueryRow(context.Background(), `SELECT status, clio_webhook_id, expires_at FROM clio_webhooks WHERE secret = $1`,
-		secret).Scan(&status, &clioID, &expires)
+	err := e.db.Pool.QueryRow(context.Background(), `SELECT status, clio_webhook_id, expires_at FROM clio_webhooks
+		WHERE secret_hash = encode(sha256(convert_to($1::text, 'UTF8')), 'hex')`, secret).Scan(&status, &clioID, &expires)
 	if err != nil {
 		t.Fatalf("clio_webhooks row: %v", err)
 	}

@@ -38,6 +38,7 @@ func subcommands() map[string]subcommand {
 		"token":     {"manage API tokens: token create --name N --role ROLE", runToken},
 		"normalize": {"normalize CMS events from stdin (JSON or JSON Lines) to canonical JSON; no database", runNormalize},
 		"audit":     {"field audit of CMS records: --source NAME FILE... or --from-db", runAudit},
+		"clio":      {"set up Clio: clio webhook register --url URL | list | reseal", runClio},
 		"bench":     {"measure Herald against same-run references: ingest, ingest-latency, deliver, e2e, drain, sweep or all", runBench},
 		"simulate": {"post signed, messy CMS webhooks to a running Herald: --url URL --rate 2/s --duration 5m", func(ctx context.Context, args []string, pio IO) error {
 			out := pio.Stderr // the progress line and errors

@@ -30,7 +30,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("herald help exit = %d", r.code)
 	}
-	for _, c := range []string{"serve", "work", "run", "migrate", "seed", "token", "normalize", "audit", "simulate"} {
+	for _, c := range []string{"serve", "work", "run", "migrate", "seed", "token", "normalize", "audit", "simulate", "clio"} {
 		if !strings.Contains(r.stdout, "  "+c+" ") {
 			t.Errorf("herald help lacks %q:\n%s", c, r.stdout)
 		}

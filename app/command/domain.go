@@ -94,7 +94,7 @@ func newDomain(d *deps) (*domain, error) {
 		matters = m.clio // only a non-nil client: a nil *clio.Client would be a non-nil interface
 	}
 	ing, err := ingest.New(db, cfg, clk, m.statuses, m.cases,
-		ingest.Options{Enqueuer: d.jobs, Planner: m.planner, Log: d.log, Enricher: clio.Enricher{API: matters}})
+		ingest.Options{Enqueuer: d.jobs, Planner: m.planner, Pauser: m.pauses, Log: d.log, Enricher: clio.Enricher{API: matters}})
 	if err != nil {
 		return nil, fmt.Errorf("CMS source mappings (config/sources) are invalid: %w", err)
 	}
@@ -103,7 +103,14 @@ func newDomain(d *deps) (*domain, error) {
 	if m.clio != nil {
 		hooksAPI = m.clio
 	}
-	m.clioHooks = clio.NewWebhooks(db, clk, ing, hooksAPI)
+	// Clio webhook secrets are sealed with HERALD_DATA_KEY. Without a key
+	// (prod with no CLIO_ACCESS_TOKEN, which config allows) no webhook can be
+	// registered, and any call that needs a secret says what to set.
+	box, err := clio.NewSecretBox(cfg.DataKeyList())
+	if err != nil && m.clio != nil {
+		return nil, err
+	}
+	m.clioHooks = clio.NewWebhooks(db, clk, ing, hooksAPI, box)
 	srcs, err := poll.Shipped()
 	if err != nil {
 		return nil, fmt.Errorf("CMS source mappings (config/sources) are invalid: %w", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
+	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/sanitize"
 	"github.com/heraldhq/herald/app/store"
 	"github.com/heraldhq/herald/config"
@@ -53,9 +54,33 @@ type Statuses interface {
 	Load(ctx context.Context) ([]sanitize.Status, error)
 }
 
-// Cases applies a normalized case (cases.Service).
+// Cases applies a normalized case and records a case the CMS deleted
+// (cases.Service).
 type Cases interface {
 	Apply(ctx context.Context, source string, inboundEventID int64, nc normalize.Case, occurredAt *time.Time) (cases.Change, error)
+	MarkDeleted(ctx context.Context, source, externalID, detail string) (caseID int64, found bool, err error)
+}
+
+// Pauser holds automation for a case whose CMS record was deleted, so no
+// reminder goes out about it until staff look (pause.Service).
+type Pauser interface {
+	Pause(ctx context.Context, r pause.Request) (pause.Pause, error)
+}
+
+// DeletedError is what an Enricher returns when the CMS record an event is
+// about no longer exists (Clio's "deleted" event, or a 404 when fetching
+// it). Process does not fail or retry such an event: it opens a cms_deleted
+// finding on the case, pauses the case (with Options.Pauser) and marks the
+// event processed with Detail as its note.
+type DeletedError struct {
+	// CaseID is the CMS's id of the case (cases.external_id).
+	CaseID string
+	// Detail says what the CMS answered and what staff can do.
+	Detail string
+}
+
+func (e *DeletedError) Error() string {
+	return "case " + e.CaseID + " was deleted in the CMS: " + e.Detail
 }
 
 // Options are the optional collaborators and tunables of a Service.
@@ -63,6 +88,8 @@ type Options struct {
 	Enqueuer Enqueuer
 	Enricher Enricher
 	Planner  Planner
+	// Pauser, when set, pauses a case whose CMS record was deleted.
+	Pauser Pauser
 	// Verifiers replaces the Herald-Signature check for a source (a CMS
 	// with its own signing scheme).
 	Verifiers map[string]Verifier

@@ -11,6 +11,7 @@ import (
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
+	"github.com/heraldhq/herald/app/pause"
 )
 
 // Process errors. An error from Process that wraps neither was not recorded
@@ -31,6 +32,9 @@ const (
 	ResultStale     = "stale"
 	ResultSkipped   = "skipped"
 	ResultFailed    = "failed"
+	// ResultDeleted is an event about a case the CMS deleted: recorded as a
+	// finding (and a pause), the event itself processed.
+	ResultDeleted = "deleted"
 )
 
 // Outcome describes one Process call, for the log line at the job edge.
@@ -74,6 +78,9 @@ func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, e
 	ctx, cancel := context.WithTimeout(ctx, s.opt.ClaimTimeout)
 	defer cancel()
 	ch, err := s.handle(ctx, ev)
+	if del := (*DeletedError)(nil); errors.As(err, &del) {
+		return s.deleted(ctx, ev, del, out)
+	}
 	if ch != nil {
 		out.Change, out.CaseID = ch, ch.CaseID
 	}
@@ -89,6 +96,36 @@ func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, e
 		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, out.Result, ch.CaseID, s.clock.Now())
 	if err != nil {
 		return out, fmt.Errorf("%w: mark inbound event %d %s: %w", derrors.Unavailable, ev.id, out.Result, err)
+	}
+	return out, nil
+}
+
+// deleted resolves an event about a case the CMS deleted: an open
+// cms_deleted finding and a pause on the case when Herald has it, and the
+// event marked processed with the detail as its note. Every step is
+// idempotent, so a retry after a crash repeats it harmlessly.
+func (s *Service) deleted(ctx context.Context, ev claimed, del *DeletedError, out Outcome) (Outcome, error) {
+	caseID, found, err := s.cases.MarkDeleted(ctx, ev.source, del.CaseID, del.Detail)
+	if err == nil && found && s.opt.Pauser != nil {
+		_, err = s.opt.Pauser.Pause(ctx, pause.Request{Scope: pause.ScopeCase, CaseID: caseID, Actor: "herald",
+			Reason: fmt.Sprintf("%s record %s was deleted; resume when it is restored or the client has been told", ev.source, del.CaseID)})
+		if errors.Is(err, derrors.Conflict) {
+			err = nil // already paused, by staff or by an earlier delivery of this event
+		}
+	}
+	if err != nil {
+		out.Result = ResultFailed
+		return out, s.fail(ctx, ev, fmt.Errorf("record deleted case %s: %w", del.CaseID, err))
+	}
+	out.Result = ResultDeleted
+	var stored *int64
+	if found {
+		out.CaseID, stored = caseID, &caseID
+	}
+	_, err = s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = 'processed', case_id = $2, error = $3, retry_at = NULL,
+		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, stored, del.Error(), s.clock.Now())
+	if err != nil {
+		return out, fmt.Errorf("%w: mark inbound event %d processed: %w", derrors.Unavailable, ev.id, err)
 	}
 	return out, nil
 }
@@ -131,6 +168,9 @@ func (s *Service) handle(ctx context.Context, ev claimed) (*cases.Change, error)
 	raw := ev.body
 	if s.opt.Enricher != nil {
 		enriched, err := s.opt.Enricher.Enrich(ctx, ev.source, raw)
+		if del := (*DeletedError)(nil); errors.As(err, &del) {
+			return nil, err
+		}
 		if err != nil {
 			if errors.Is(err, derrors.InvalidArgument) || errors.Is(err, derrors.NotFound) {
 				err = permanent(err)

@@ -234,7 +234,7 @@ func TestProcessEnrichesBeforeNormalizing(t *testing.T) {
 		wantErr    error
 	}{
 		{"fetched document is normalized", enricher{}, "processed", nil},
-		{"matter gone", enricher{fmt.Errorf("%w: matter 12", derrors.NotFound)}, "failed", ingest.ErrPermanent},
+		{"document refused", enricher{fmt.Errorf("%w: matter 12", derrors.NotFound)}, "failed", ingest.ErrPermanent},
 		{"CMS down", enricher{errors.New("clio: 503")}, "failed", ingest.ErrWillRetry},
 	}
 	for _, tt := range tests {

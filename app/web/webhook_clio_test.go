@@ -44,7 +44,11 @@ func TestWebhookClio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks := clio.NewWebhooks(db, clk, ing, api)
+	box, err := clio.NewSecretBox(cfg.DataKeyList())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := clio.NewWebhooks(db, clk, ing, api, box)
 	app := web.New(web.Deps{Config: cfg, DB: db, Log: slog.New(slog.DiscardHandler), Metrics: telemetry.NewMetrics(),
 		Clock: clk, Services: web.Services{CMSIngest: ing, ClioWebhooks: hooks}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
