@@ -33,6 +33,7 @@ type AnalyticsOptions struct {
 // reply) divide by Delivered, the others by Sent.
 type TemplateStats struct {
 	TemplateVersionID int64   `json:"template_version_id"`
+	TemplateID        int64   `json:"template_id"`
 	TemplateKey       string  `json:"template_key"`
 	Language          string  `json:"language"`
 	Version           int     `json:"version"`
@@ -55,16 +56,17 @@ type TemplateStats struct {
 	Why string `json:"why,omitempty"`
 }
 
-// templateStatsSQL counts, per template version and channel, the messages
-// sent in [$1, $2). Opened counts human opens only (an open event without
-// sg_machine_open, or a status a human reached); an opt-out counts for the
-// last message sent to the address before it, within 7 days.
-const templateStatsSQL = `WITH m AS (
+// messageFlagsSQL reads, for each message sent in [$1, $2) from a template,
+// what happened to it (flags f.delivered … f.opted_out). Opened counts human
+// opens only (an open event without sg_machine_open, or a status a human
+// reached); an opt-out counts for the last message sent to the address
+// before it, within 7 days. templateStatsSQL and trendSQL group these flags.
+const messageFlagsSQL = `WITH m AS (
 	SELECT m.id, m.template_version_id, m.channel, m.recipient, m.status, m.sent_at, m.delivered_at,
 	       CASE WHEN m.channel = 'email' THEN lower(btrim(m.recipient)) ELSE btrim(m.recipient) END AS address
 	FROM messages m WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.template_version_id IS NOT NULL
 ), f AS (
-	SELECT m.template_version_id, m.channel,
+	SELECT m.template_version_id, m.channel, m.sent_at,
 	  (m.delivered_at IS NOT NULL OR m.status IN ('delivered', 'opened', 'clicked', 'replied')) AS delivered,
 	  (m.status = 'dead') AS failed,
 	  (m.status IN ('opened', 'clicked') OR EXISTS (SELECT 1 FROM provider_events e
@@ -78,11 +80,17 @@ const templateStatsSQL = `WITH m AS (
 	                        AND n.sent_at > m.sent_at AND n.sent_at <= c.created_at)) AS opted_out
 	FROM m
 )
-SELECT f.template_version_id, mt.key, mt.language, tv.version, f.channel, count(*),
-	count(*) FILTER (WHERE delivered), count(*) FILTER (WHERE failed), count(*) FILTER (WHERE opened),
-	count(*) FILTER (WHERE clicked), count(*) FILTER (WHERE replied), count(*) FILTER (WHERE opted_out)
+`
+
+// flagCounts are the aggregate columns over f, in the order scanned.
+const flagCounts = `count(*), count(*) FILTER (WHERE delivered), count(*) FILTER (WHERE failed),
+	count(*) FILTER (WHERE opened), count(*) FILTER (WHERE clicked), count(*) FILTER (WHERE replied),
+	count(*) FILTER (WHERE opted_out)`
+
+// templateStatsSQL counts the flags per template version and channel.
+const templateStatsSQL = messageFlagsSQL + `SELECT f.template_version_id, mt.id, mt.key, mt.language, tv.version, f.channel, ` + flagCounts + `
 FROM f JOIN template_versions tv ON tv.id = f.template_version_id JOIN message_templates mt ON mt.id = tv.template_id
-GROUP BY f.template_version_id, mt.key, mt.language, tv.version, f.channel
+GROUP BY f.template_version_id, mt.id, mt.key, mt.language, tv.version, f.channel
 ORDER BY mt.key, mt.language, f.channel, tv.version`
 
 // TemplateAnalytics returns engagement per template version and channel for
@@ -114,7 +122,7 @@ func (s *Service) TemplateAnalytics(ctx context.Context, o AnalyticsOptions) ([]
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TemplateStats, error) {
 		var t TemplateStats
-		err := r.Scan(&t.TemplateVersionID, &t.TemplateKey, &t.Language, &t.Version, &t.Channel, &t.Sent,
+		err := r.Scan(&t.TemplateVersionID, &t.TemplateID, &t.TemplateKey, &t.Language, &t.Version, &t.Channel, &t.Sent,
 			&t.Delivered, &t.Failed, &t.Opened, &t.Clicked, &t.Replied, &t.OptedOut)
 		return t, err
 	})

@@ -158,10 +158,17 @@ type StaffReply struct {
 	Key string
 }
 
+// ErrOptedOut refuses a staff reply to a client who opted out of text
+// messages: consent is never overridden, not even by a person.
+var ErrOptedOut = fmt.Errorf("%w: the client opted out of text messages, so Herald will not text them "+
+	"(they can text START to opt back in); call or email them instead", derrors.Conflict)
+
 // SendStaffReply adds the reply to the ledger as a staff_reply SMS to the
 // client's mobile number, audited, and wakes delivery, so it is retried and
-// logged like every message; delivery still enforces opt-out, pauses and the
-// SMS window. It returns the message id and marks the client's messages read.
+// logged like every message. A client who opted out of SMS is refused at once
+// (ErrOptedOut); delivery still re-checks opt-out, pauses and the SMS window
+// when sending. Without a case the reply belongs to the client's latest
+// case. It returns the message id and marks the client's messages read.
 func (s *Service) SendStaffReply(ctx context.Context, r StaffReply) (int64, error) {
 	if strings.TrimSpace(r.Body) == "" {
 		return 0, derrors.Invalid("body", "is empty", "write the reply")
@@ -179,6 +186,25 @@ func (s *Service) SendStaffReply(ctx context.Context, r StaffReply) (int64, erro
 	}
 	if phone == nil || *phone == "" {
 		return 0, derrors.Invalid("client", "has no mobile number", "fix the number in the CMS or call the client")
+	}
+	out, err := s.d.Consent.IsOptedOut(ctx, delivery.ChannelSMS, *phone)
+	if err != nil {
+		return 0, dbErr("check opt-out", err)
+	}
+	if out {
+		return 0, ErrOptedOut
+	}
+	if r.CaseID == nil {
+		// The reply belongs to the client's latest case, so that case's
+		// pause holds it like any message about the case.
+		var id int64
+		err := s.d.DB.Pool.QueryRow(ctx, `SELECT id FROM cases WHERE client_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 1`, r.ClientID).Scan(&id)
+		switch {
+		case err == nil:
+			r.CaseID = &id
+		case !errors.Is(err, pgx.ErrNoRows):
+			return 0, dbErr("find case", err)
+		}
 	}
 	now := s.d.Clock.Now()
 	tx, err := s.begin(ctx)

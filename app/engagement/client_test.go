@@ -2,6 +2,7 @@ package engagement_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/heraldhq/herald/app/derrors"
@@ -41,17 +42,29 @@ func TestStaffReplyGoesThroughTheLedger(t *testing.T) {
 	if got := e.msg(t, id).Status; got != ledger.StatusSent {
 		t.Errorf("after delivery: %s, want sent", got)
 	}
-	// Opt-out still applies to staff replies.
-	e.inbound(t, "STOP", "")
+	// Opt-out still applies to staff replies: one recorded before the STOP
+	// is cancelled at send time, one written after it is refused outright.
 	id2, err := e.svc.SendStaffReply(ctx, engagement.StaffReply{ClientID: e.client.ClientID, Body: "Are you there?", Actor: "pat", Key: "form-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := e.msg(t, id2).CaseID; got == nil || *got != e.client.CaseID {
+		t.Errorf("reply without a case belongs to case %v, want the client's case %d", got, e.client.CaseID)
+	}
+	e.inbound(t, "STOP", "")
 	if err := e.delivery.Deliver(ctx, id2); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.msg(t, id2).Status; got != ledger.StatusCancelled {
-		t.Errorf("staff reply after STOP: %s, want cancelled", got)
+		t.Errorf("staff reply recorded before STOP: %s, want cancelled", got)
+	}
+	before := e.count(t, `SELECT count(*) FROM messages`)
+	_, err = e.svc.SendStaffReply(ctx, engagement.StaffReply{ClientID: e.client.ClientID, Body: "Hello?", Actor: "pat", Key: "form-3"})
+	if !errors.Is(err, engagement.ErrOptedOut) || !errorsIs(err, derrors.Conflict) {
+		t.Errorf("staff reply after STOP = %v, want ErrOptedOut (a conflict)", err)
+	}
+	if after := e.count(t, `SELECT count(*) FROM messages`); after != before {
+		t.Errorf("messages %d → %d: a refused reply was recorded", before, after)
 	}
 	for _, bad := range []engagement.StaffReply{{ClientID: e.client.ClientID, Key: "k"}, {ClientID: e.client.ClientID, Body: "x"}} {
 		if _, err := e.svc.SendStaffReply(ctx, bad); !errorsIs(err, derrors.InvalidArgument) {
