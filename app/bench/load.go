@@ -37,6 +37,10 @@ func percentiles(samples []float64) *Percentiles {
 	return &Percentiles{Samples: len(s), P50: q(0.50), P95: q(0.95), P99: q(0.99), P999: q(0.999), Max: s[len(s)-1]}
 }
 
+// PercentilesOf is percentiles for benchmarks outside herald bench (the
+// portal's go test -bench reports p95 with it).
+func PercentilesOf(samples []float64) *Percentiles { return percentiles(samples) }
+
 func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // closed is the outcome of a closed-loop run.
@@ -100,13 +104,19 @@ type open struct {
 	firstErr       string
 }
 
+// maxInFlight bounds an open-model run's concurrent requests.
+const maxInFlight = 400
+
 // openLoad sends requests from targeter at rate per second for d with
 // vegeta (an open model: a slow answer does not slow the sender down, so
 // latencies are free of coordinated omission). onResult, when not nil, sees
 // every result.
 func openLoad(ctx context.Context, rate float64, d time.Duration, targeter vegeta.Targeter, onResult func(*vegeta.Result)) open {
+	// At most maxInFlight requests at once: a server that cannot keep up
+	// then shows as an achieved rate below the requested one (the run is
+	// invalid) instead of exhausting file descriptors on both sides.
 	atk := vegeta.NewAttacker(vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true), vegeta.MaxBody(4096),
-		vegeta.Workers(64), vegeta.Connections(10000))
+		vegeta.Workers(64), vegeta.MaxWorkers(maxInFlight), vegeta.Connections(maxInFlight), vegeta.MaxConnections(maxInFlight))
 	pacer := vegeta.ConstantPacer{Freq: int(math.Round(rate)), Per: time.Second}
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -142,28 +144,35 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 	}
 	t := Timeline{ClientID: clientID, Events: []TimelineEvent{}, Decisions: []Decision{}, Messages: []TimelineMessage{},
 		Replies: []Reply{}, Consent: []consent.ExportEntry{}}
-	q := newSectionQuery(clientID, f)
 	onlyMessages := f.Status != ""
 	var err error
 	if !onlyMessages && f.Channel == "" {
-		t.Events, err = collect(ctx, s, "timeline events", q.sql(KindEvent, `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type,
-			e.status, e.error, e.occurred_at, e.received_at, e.processed_at
-			FROM inbound_events e JOIN cases c ON c.id = e.case_id
-			WHERE c.client_id = $1 AND ($2 = 0 OR c.id = $2)`, "e.received_at", "e.id"), q.args(), func(r pgx.CollectableRow) (TimelineEvent, error) {
-			var e TimelineEvent
-			err := r.Scan(&e.ID, &e.CaseID, &e.Source, &e.EventID, &e.EventType, &e.Status, &e.Error,
-				&e.OccurredAt, &e.ReceivedAt, &e.ProcessedAt)
-			return e, err
-		})
+		// Each of the client's cases gives its newest events through
+		// inbound_events_case; the page is the newest of those.
+		q := section{f: f}
+		inner := `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type, e.status, e.error, e.occurred_at, e.received_at,
+			e.processed_at FROM inbound_events e WHERE e.case_id = c.id AND ` + q.window(KindEvent, "e.received_at", "e.id")
+		t.Events, err = collect(ctx, s, "timeline events", `SELECT e.* FROM cases c CROSS JOIN LATERAL (`+inner+`) e
+			WHERE c.client_id = `+q.arg(clientID)+q.and("c.id = ", f.CaseID)+q.order("e.received_at", "e.id"), q.args,
+			func(r pgx.CollectableRow) (TimelineEvent, error) {
+				var e TimelineEvent
+				err := r.Scan(&e.ID, &e.CaseID, &e.Source, &e.EventID, &e.EventType, &e.Status, &e.Error,
+					&e.OccurredAt, &e.ReceivedAt, &e.ProcessedAt)
+				return e, err
+			})
 		if err != nil {
 			return Timeline{}, err
 		}
 	}
 	if !onlyMessages {
-		t.Decisions, err = collect(ctx, s, "timeline decisions", q.sql(KindDecision, `SELECT d.id, d.case_id, d.inbound_event_id, d.rule_key,
-			d.trigger, d.result, d.reason, d.channel, d.actor, d.created_at
-			FROM rule_decisions d WHERE d.client_id = $1 AND ($2 = 0 OR d.case_id = $2) AND ($8 = '' OR d.channel IN ($8, ''))`,
-			"d.created_at", "d.id"), q.args(f.Channel), func(r pgx.CollectableRow) (Decision, error) {
+		q := section{f: f}
+		sql := `SELECT d.id, d.case_id, d.inbound_event_id, d.rule_key, d.trigger, d.result, d.reason, d.channel, d.actor, d.created_at
+			FROM rule_decisions d WHERE d.client_id = ` + q.arg(clientID) + q.and("d.case_id = ", f.CaseID)
+		if f.Channel != "" {
+			sql += ` AND d.channel IN ('', ` + q.arg(f.Channel) + `)`
+		}
+		sql += ` AND ` + q.window(KindDecision, "d.created_at", "d.id")
+		t.Decisions, err = collect(ctx, s, "timeline decisions", sql, q.args, func(r pgx.CollectableRow) (Decision, error) {
 			var d Decision
 			err := r.Scan(&d.ID, &d.CaseID, &d.InboundEventID, &d.RuleKey, &d.Trigger, &d.Result, &d.Reason, &d.Channel, &d.Actor, &d.CreatedAt)
 			return d, err
@@ -172,16 +181,17 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 			return Timeline{}, err
 		}
 	}
-	if err := s.timelineMessages(ctx, &t, q, f); err != nil {
+	if err := s.timelineMessages(ctx, &t, f); err != nil {
 		return Timeline{}, err
 	}
 	if onlyMessages {
 		return t, nil
 	}
-	t.Replies, err = collect(ctx, s, "timeline replies", q.sql(KindReply, `SELECT r.id, r.case_id, r.channel, r.from_address, r.body,
-		r.intent, r.created_at
-		FROM inbound_messages r WHERE r.client_id = $1 AND ($2 = 0 OR r.case_id = $2) AND ($8 = '' OR r.channel = $8)`,
-		"r.created_at", "r.id"), q.args(f.Channel), func(r pgx.CollectableRow) (Reply, error) {
+	q := section{f: f}
+	sql := `SELECT r.id, r.case_id, r.channel, r.from_address, r.body, r.intent, r.created_at FROM inbound_messages r
+		WHERE r.client_id = ` + q.arg(clientID) + q.and("r.case_id = ", f.CaseID) + q.and("r.channel = ", f.Channel) +
+		` AND ` + q.window(KindReply, "r.created_at", "r.id")
+	t.Replies, err = collect(ctx, s, "timeline replies", sql, q.args, func(r pgx.CollectableRow) (Reply, error) {
 		var m Reply
 		err := r.Scan(&m.ID, &m.CaseID, &m.Channel, &m.FromAddress, &m.Body, &m.Intent, &m.CreatedAt)
 		return m, err
@@ -189,10 +199,10 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 	if err != nil || f.CaseID != 0 {
 		return t, err
 	}
-	t.Consent, err = collect(ctx, s, "timeline consent", q.sql(KindConsent, `SELECT k.id, k.created_at, k.channel, k.address, k.action,
-		k.source, k.text, k.actor, k.client_id
-		FROM consent_events k WHERE k.client_id = $1 AND $2 = 0 AND ($8 = '' OR k.channel = $8)`,
-		"k.created_at", "k.id"), q.args(f.Channel), func(r pgx.CollectableRow) (consent.ExportEntry, error) {
+	q = section{f: f}
+	sql = `SELECT k.id, k.created_at, k.channel, k.address, k.action, k.source, k.text, k.actor, k.client_id FROM consent_events k
+		WHERE k.client_id = ` + q.arg(clientID) + q.and("k.channel = ", f.Channel) + ` AND ` + q.window(KindConsent, "k.created_at", "k.id")
+	t.Consent, err = collect(ctx, s, "timeline consent", sql, q.args, func(r pgx.CollectableRow) (consent.ExportEntry, error) {
 		var c consent.ExportEntry
 		err := r.Scan(&c.ID, &c.At, &c.Channel, &c.Address, &c.Action, &c.Source, &c.Text, &c.Actor, &c.ClientID)
 		return c, err
@@ -200,10 +210,11 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 	return t, err
 }
 
-func (s *Store) timelineMessages(ctx context.Context, t *Timeline, q sectionQuery, f TimelineFilter) error {
-	rows, err := s.db.Pool.Query(ctx, q.sql(KindMessage, `SELECT `+messageCols+` FROM messages m
-		WHERE m.client_id = $1 AND ($2 = 0 OR m.case_id = $2) AND ($8 = '' OR m.channel = $8) AND ($9 = '' OR m.status = $9)`,
-		"m.created_at", "m.id"), q.args(f.Channel, f.Status)...)
+func (s *Store) timelineMessages(ctx context.Context, t *Timeline, f TimelineFilter) error {
+	q := section{f: f}
+	sql := `SELECT ` + messageCols + ` FROM messages m WHERE m.client_id = ` + q.arg(t.ClientID) + q.and("m.case_id = ", f.CaseID) +
+		q.and("m.channel = ", f.Channel) + q.and("m.status = ", f.Status) + ` AND ` + q.window(KindMessage, "m.created_at", "m.id")
+	rows, err := s.db.Pool.Query(ctx, sql, q.args...)
 	if err != nil {
 		return dbErr("timeline messages", err)
 	}
@@ -263,39 +274,65 @@ func collect[T any](ctx context.Context, s *Store, what, sql string, args []any,
 	return out, nil
 }
 
-// sectionQuery holds the parameters every section's query shares: $1 the
-// client, $2 the case (0 for any), $3 since, $4–$6 the position the
-// section continues after, $7 the limit; $8 and on are the section's own.
-type sectionQuery struct {
-	clientID, caseID int64
-	since            time.Time
-	after            TimelinePos
-	limit            int
+// section builds the query of one timeline section with only the
+// conditions the filter sets: a condition that a parameter switches off
+// ("$2 = 0 OR case_id = $2") would leave Postgres's generic plan for the
+// prepared statement unable to use the (owner, at DESC, id DESC) indexes.
+type section struct {
+	f    TimelineFilter
+	args []any
 }
 
-func newSectionQuery(clientID int64, f TimelineFilter) sectionQuery {
-	// Until is the same bound as a position at Until that sorts before
-	// every entry of that instant; whichever of the two comes first wins.
-	until := f.Until
-	if until.IsZero() {
-		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// arg adds a parameter and returns its placeholder.
+func (q *section) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+// and returns " AND <cond><placeholder>" for a set value, "" for a zero one.
+func (q *section) and(cond string, v any) string {
+	switch x := v.(type) {
+	case int64:
+		if x == 0 {
+			return ""
+		}
+	case string:
+		if x == "" {
+			return ""
+		}
 	}
-	after := TimelinePos{At: until}
-	if !f.After.At.IsZero() && f.After.At.Before(until) {
-		after = f.After
+	return " AND " + cond + q.arg(v)
+}
+
+// window is the condition that keeps a section's rows (at column atCol, id
+// column idCol) within Since and Until and listed after f.After, ordered
+// and limited as the merged timeline is.
+func (q *section) window(kind, atCol, idCol string) string {
+	var conds []string
+	if !q.f.Since.IsZero() {
+		conds = append(conds, atCol+" >= "+q.arg(q.f.Since))
 	}
-	return sectionQuery{clientID: clientID, caseID: f.CaseID, since: f.Since, after: after, limit: f.Limit}
+	if !q.f.Until.IsZero() && (q.f.After.At.IsZero() || !q.f.After.At.Before(q.f.Until)) {
+		conds = append(conds, atCol+" < "+q.arg(q.f.Until))
+	} else if !q.f.After.At.IsZero() {
+		// Entries of the cursor's instant come after it when of an earlier
+		// kind, or of its kind with a lower id.
+		switch r, after := kindRank(kind), kindRank(q.f.After.Kind); {
+		case r < after:
+			conds = append(conds, atCol+" <= "+q.arg(q.f.After.At))
+		case r > after:
+			conds = append(conds, atCol+" < "+q.arg(q.f.After.At))
+		default:
+			conds = append(conds, "("+atCol+", "+idCol+") < ("+q.arg(q.f.After.At)+", "+q.arg(q.f.After.ID)+")")
+		}
+	}
+	if len(conds) == 0 {
+		conds = append(conds, "true")
+	}
+	return strings.Join(conds, " AND ") + q.order(atCol, idCol)
 }
 
-func (q sectionQuery) args(own ...any) []any {
-	return append([]any{q.clientID, q.caseID, q.since, q.after.At, kindRank(q.after.Kind), q.after.ID, q.limit}, own...)
-}
-
-// sql completes a section's query (SELECT … WHERE <owner condition>) with
-// the time bounds, the position and the order of the merged timeline. The
-// redundant "at <= $4" lets the (owner, at DESC) indexes bound the scan.
-func (q sectionQuery) sql(kind, selectWhere, atCol, idCol string) string {
-	return fmt.Sprintf(`%[1]s AND %[2]s >= $3 AND %[2]s <= $4
-		AND (%[2]s < $4 OR %[4]d < $5::int OR (%[4]d = $5::int AND %[3]s < $6))
-		ORDER BY %[2]s DESC, %[3]s DESC LIMIT $7`, selectWhere, atCol, idCol, kindRank(kind))
+// order is the merged timeline's order and the section's limit.
+func (q *section) order(atCol, idCol string) string {
+	return " ORDER BY " + atCol + " DESC, " + idCol + " DESC LIMIT " + q.arg(q.f.Limit)
 }

@@ -49,21 +49,30 @@ type CasePage struct {
 }
 
 // Cases pages through cases newest-updated first with a keyset cursor over
-// (updated_at, id), which the cases_updated index serves without an offset
-// scan however deep the page.
+// (updated_at, id). Every condition is written so that an index serves it
+// (migrations/00080_case_search.sql): search and the paused and findings
+// filters select candidate ids, status and attorney walk their
+// (key, updated_at, id) indexes, and no page reads more than it must however
+// deep it is.
 func (r *Reader) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	page := CasePage{Filter: f}
+	// A firm-wide pause pauses every case: decided once here rather than
+	// per row.
+	firmPaused, err := r.FirmPaused(ctx)
+	if err != nil {
+		return page, err
+	}
 	var where []string
-	args := map[string]any{"now": r.clock.Now(), "limit": f.Limit + 1}
+	args := map[string]any{"now": r.clock.Now(), "limit": f.Limit + 1, "firm": firmPaused}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		args["q"] = q
-		args["qprefix"] = likeEscape(q) + "%"
-		args["qsub"] = "%" + likeEscape(q) + "%"
-		where = append(where, `(c.case_number = @q OR c.case_number ILIKE @qprefix OR c.external_id = @q
-			OR (coalesce(cl.first_name, '') || ' ' || coalesce(cl.last_name, '')) ILIKE @qsub)`)
+		cond, err := r.searchCondition(ctx, q, args)
+		if err != nil {
+			return page, err
+		}
+		where = append(where, cond)
 	}
 	if f.Status != "" {
 		args["status"] = f.Status
@@ -73,16 +82,18 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 		args["attorney"] = f.Attorney
 		where = append(where, `c.attorney_id = @attorney`)
 	}
-	pausedSQL := `(c.cms_paused OR EXISTS (SELECT 1 FROM pauses p WHERE ((p.scope = 'case' AND p.case_id = c.id)
-		OR (p.scope = 'client' AND p.client_id = c.client_id) OR p.scope = 'firm') AND ` + activePause + `))`
-	switch f.Paused {
-	case "yes":
-		where = append(where, pausedSQL)
-	case "no":
-		where = append(where, "NOT "+pausedSQL)
+	switch {
+	case f.Paused == "yes" && !firmPaused:
+		where = append(where, `c.id IN (SELECT id FROM cases WHERE cms_paused
+			UNION ALL `+casePaused+`
+			UNION ALL SELECT k.id FROM cases k WHERE k.client_id IN (`+clientPaused+`))`)
+	case f.Paused == "no" && firmPaused:
+		where = append(where, `false`)
+	case f.Paused == "no":
+		where = append(where, `NOT c.cms_paused AND c.id NOT IN (`+casePaused+`) AND c.client_id NOT IN (`+clientPaused+`)`)
 	}
 	if f.HasFindings {
-		where = append(where, `EXISTS (SELECT 1 FROM data_findings df WHERE df.case_id = c.id AND df.resolved_at IS NULL)`)
+		where = append(where, `c.id IN (SELECT df.case_id FROM data_findings df WHERE df.resolved_at IS NULL)`)
 	}
 	if f.After != "" {
 		ts, id, err := parseCursor(f.After)
@@ -92,37 +103,57 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 		args["after_ts"], args["after_id"] = ts, id
 		where = append(where, `(c.updated_at, c.id) < (@after_ts, @after_id)`)
 	}
+	// The page is chosen from cases alone; its clients, labels, pauses and
+	// findings are read for the rows shown only.
+	pageSQL := `SELECT c.id FROM cases c`
+	if len(where) > 0 {
+		pageSQL += " WHERE " + strings.Join(where, " AND ")
+	}
+	pageSQL += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`
 	sql := `SELECT c.id, c.external_id, coalesce(c.case_number, '') AS case_number, c.client_id,
 			trim(coalesce(cl.first_name, '') || ' ' || coalesce(cl.last_name, '')) AS client_name,
 			coalesce(c.status, '') AS status, coalesce(cs.label, '') AS status_label, coalesce(c.status_raw, '') AS status_raw,
-			coalesce(c.attorney_id, '') AS attorney, c.updated_at, ` + pausedSQL + ` AS paused,
+			coalesce(c.attorney_id, '') AS attorney, c.updated_at,
+			(@firm OR c.cms_paused OR c.id IN (` + casePaused + `) OR c.client_id IN (` + clientPaused + `)) AS paused,
 			(SELECT count(*) FROM data_findings df WHERE df.case_id = c.id AND df.resolved_at IS NULL) AS open_findings
-		FROM cases c JOIN clients cl ON cl.id = c.client_id
-		LEFT JOIN canonical_statuses cs ON cs.key = c.status`
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	sql += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`
+		FROM (` + pageSQL + `) pg JOIN cases c ON c.id = pg.id JOIN clients cl ON cl.id = c.client_id
+		LEFT JOIN canonical_statuses cs ON cs.key = c.status
+		ORDER BY c.updated_at DESC, c.id DESC`
 	if err := r.scan(ctx, "cases", &page.Rows, sql, args); err != nil {
 		return page, err
 	}
 	if len(page.Rows) > f.Limit {
 		page.Rows = page.Rows[:f.Limit]
-		last := page.Rows[len(page.Rows)-1]
-		page.Next = fmt.Sprintf("%d-%d", last.UpdatedAt.UnixMicro(), last.ID)
+		page.Next = page.Rows[len(page.Rows)-1].Cursor()
 	}
 	if err := r.scan(ctx, "statuses", &page.Statuses,
 		`SELECT key AS value, label FROM canonical_statuses WHERE active ORDER BY position, key`); err != nil {
 		return page, err
 	}
+	// The distinct attorney ids, found by skipping through the
+	// cases_attorney index one id at a time rather than reading every case.
 	if err := r.scan(ctx, "attorneys", &page.Attorneys,
-		`SELECT DISTINCT c.attorney_id AS value, coalesce(s.name, c.attorney_id) AS label
-		 FROM cases c LEFT JOIN staff_users s ON s.cms_id = c.attorney_id
-		 WHERE c.attorney_id IS NOT NULL ORDER BY 2 LIMIT 500`); err != nil {
+		`WITH RECURSIVE a (id, n) AS (
+			(SELECT attorney_id, 1 FROM cases WHERE attorney_id IS NOT NULL ORDER BY attorney_id LIMIT 1)
+			UNION ALL
+			SELECT (SELECT c.attorney_id FROM cases c WHERE c.attorney_id > a.id ORDER BY c.attorney_id LIMIT 1), n + 1
+			FROM a WHERE a.id IS NOT NULL AND n < 500)
+		 SELECT a.id AS value, coalesce(s.name, a.id) AS label
+		 FROM a LEFT JOIN staff_users s ON s.cms_id = a.id WHERE a.id IS NOT NULL ORDER BY lower(coalesce(s.name, a.id)), a.id`); err != nil {
 		return page, err
 	}
 	return page, nil
 }
+
+// casePaused and clientPaused list the cases and clients under a pause in
+// force at @now.
+const (
+	casePaused   = `SELECT p.case_id FROM pauses p WHERE p.scope = 'case' AND p.case_id IS NOT NULL AND ` + activePause
+	clientPaused = `SELECT p.client_id FROM pauses p WHERE p.scope = 'client' AND p.client_id IS NOT NULL AND ` + activePause
+)
+
+// Cursor is the keyset cursor of the page that continues after row r.
+func (r CaseRow) Cursor() string { return fmt.Sprintf("%d-%d", r.UpdatedAt.UnixMicro(), r.ID) }
 
 func parseCursor(s string) (time.Time, int64, error) {
 	a, b, ok := strings.Cut(s, "-")

@@ -1,0 +1,39 @@
+package portal
+
+import (
+	"context"
+)
+
+// searchDense is how many matching cases make a search dense: the list
+// then walks cases newest first and keeps the matches (it meets a page of
+// them soon), where a sparse search collects its few matches and sorts
+// them. Either way a page costs at most about this many case reads.
+const searchDense = 1000
+
+// searchArms are the ways a case matches search @q: its case number starts
+// with it, its CMS id is it, or its client's name contains it (ILIKE, served
+// by the trigram indexes of migrations/00080_case_search.sql).
+const (
+	numberArm = `SELECT id FROM cases WHERE case_number ILIKE @qprefix`
+	cmsArm    = `SELECT id FROM cases WHERE external_id = @q`
+	nameArm   = `SELECT n.id FROM clients n WHERE (coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '')) ILIKE @qsub`
+)
+
+// searchCondition returns the case list's condition for search q, choosing
+// the plan by how many cases match: no single plan serves "Garcia" (2% of
+// clients) and a name five clients have.
+func (r *Reader) searchCondition(ctx context.Context, q string, args map[string]any) (string, error) {
+	args["q"] = q
+	args["qprefix"] = likeEscape(q) + "%"
+	args["qsub"] = "%" + likeEscape(q) + "%"
+	args["dense"] = searchDense
+	var n int64
+	if err := r.scan(ctx, "search size", &n, `SELECT count(*) FROM (`+numberArm+` UNION ALL `+cmsArm+`
+		UNION ALL SELECT k.id FROM cases k WHERE k.client_id IN (`+nameArm+`) LIMIT @dense) s`, args); err != nil {
+		return "", err
+	}
+	if n >= searchDense {
+		return `(c.case_number ILIKE @qprefix OR c.external_id = @q OR c.client_id IN (` + nameArm + `))`, nil
+	}
+	return `c.id IN (` + numberArm + ` UNION ALL ` + cmsArm + ` UNION ALL SELECT k.id FROM cases k WHERE k.client_id IN (` + nameArm + `))`, nil
+}
