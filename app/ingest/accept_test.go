@@ -266,3 +266,25 @@ func TestLongEventIDsDedupeOnTheID(t *testing.T) {
 		t.Errorf("RecordAs with the same long id = %+v, %v; want duplicate of %d", viaRecord, err, first.EventID)
 	}
 }
+
+// TestNULInEnvelopeIsStored: JSON may carry \u0000, which PostgreSQL text
+// refuses; such an event id or type must still be stored (202), not turned
+// into a 503 the CMS retries forever.
+func TestNULInEnvelopeIsStored(t *testing.T) {
+	e := newEnv(t, ingest.Options{})
+	ctx := context.Background()
+	body := []byte(`{"id":"evt_\u0000x","type":"case.\u0000updated","data":{"case_id":"C-1"}}`)
+	first, err := e.svc.Accept(ctx, "generic", e.signed(body), body)
+	if err != nil || first.Duplicate {
+		t.Fatalf("Accept with NUL in id and type = %+v, %v; want stored", first, err)
+	}
+	again := []byte(`{"type":"case.updated","id":"evt_\u0000x","data":{"case_id":"C-1"}}`)
+	dup, err := e.svc.Accept(ctx, "generic", e.signed(again), again)
+	if err != nil || !dup.Duplicate || dup.EventID != first.EventID {
+		t.Errorf("same NUL id, other body = %+v, %v; want duplicate of %d", dup, err, first.EventID)
+	}
+	var typ string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT event_type FROM inbound_events WHERE id = $1`, first.EventID).Scan(&typ); err != nil || typ != "case.updated" {
+		t.Errorf("stored event_type = %q, %v; want the NUL dropped", typ, err)
+	}
+}

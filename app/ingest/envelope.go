@@ -51,9 +51,10 @@ func compilePaths(src normalize.Source) (paths, error) {
 const maxEventIDLen = 200
 
 // boundEventID returns id, or "sha256:<hex>" of id when it is longer than
-// maxEventIDLen, so a long id still dedupes on the id rather than the body.
+// maxEventIDLen or holds a NUL (which a PostgreSQL text column refuses), so
+// such an id still dedupes on the id rather than the body.
 func boundEventID(id string) string {
-	if len(id) <= maxEventIDLen {
+	if len(id) <= maxEventIDLen && !strings.ContainsRune(id, 0) {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))
@@ -79,8 +80,9 @@ func readEnvelope(body []byte, p paths, loc *time.Location) (envelope, error) {
 			"send one JSON object per request")
 	}
 	env := envelope{eventID: text(p.eventID, obj), eventType: text(p.eventType, obj)}
+	env.eventType = strings.ReplaceAll(env.eventType, "\x00", "") // text columns refuse NUL
 	if len(env.eventType) > maxEventIDLen {
-		env.eventType = env.eventType[:maxEventIDLen]
+		env.eventType = strings.ToValidUTF8(env.eventType[:maxEventIDLen], "")
 	}
 	if env.eventID == "" {
 		sum := sha256.Sum256(body)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ErrNotJSON is wrapped by every error for a body that is not a JSON object.
@@ -46,7 +47,32 @@ func decodeObject(raw []byte) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("normalize: event body is a JSON %s: %w", jsonKind(v), ErrNotJSON)
 	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		// PostgreSQL text and jsonb refuse NUL: a CMS that sends one would
+		// otherwise fail every write of the case as if the database were down.
+		obj = dropNUL(obj).(map[string]any)
+	}
 	return obj, nil
+}
+
+// dropNUL removes NUL characters from every string and key in v.
+func dropNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, "\x00", "")
+	case []any:
+		for i := range x {
+			x[i] = dropNUL(x[i])
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[strings.ReplaceAll(k, "\x00", "")] = dropNUL(e)
+		}
+		return out
+	}
+	return v
 }
 
 func syntaxError(raw []byte, err error, inputOffset int64) error {

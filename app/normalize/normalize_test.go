@@ -284,3 +284,14 @@ func fmtDate(d *sanitize.Date) string {
 	}
 	return d.String()
 }
+
+func TestNormalizeDropsNUL(t *testing.T) {
+	n := newTestNormalizer(t, loadSource(t, "generic"))
+	res, err := n.Normalize([]byte(`{"data":{"case_id":"C-\u00001","current_attributes":{"client_first_name":"An\u0000a","status":"Retained"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Case.CaseID != "C-1" || res.Case.Client.FirstName == nil || *res.Case.Client.FirstName != "Ana" {
+		t.Errorf("case_id %q first name %v; want NUL characters dropped (PostgreSQL refuses them)", res.Case.CaseID, res.Case.Client.FirstName)
+	}
+}
