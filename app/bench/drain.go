@@ -93,6 +93,9 @@ func (r *runner) drainOnce(ctx context.Context, e *env, f *fakes, envm map[strin
 		return run{}, 0, fmt.Errorf("the sweeper woke %d of %d messages: %v", woken, n, err)
 	}
 	_ = h.stop()
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE messages SET due_at = now() WHERE idempotency_key LIKE $1 || ':%'`, batch); err != nil {
+		return run{}, 0, err
+	}
 	rejectedBefore := f.sendgrid.Stats().Rejected
 	before := int64(f.sendgrid.Stats().Accepted)
 	f.sendgrid.SetDefault(providertest.SendGridError(http.StatusServiceUnavailable, "Service Unavailable", ""))
