@@ -63,13 +63,16 @@ type Enqueuer interface {
 // Config tunes engagement. Zero values take the documented defaults.
 type Config struct {
 	FirmName, FirmPhone string
-	// HelpText answers HELP/INFO; default "<firm>: for help call <phone>.
+	// HelpText answers HELP/INFO when Herald answers keywords
+	// (HeraldRepliesToKeywords); default "<firm>: for help call <phone>.
 	// Reply STOP to opt out."
 	HelpText string
-	// HeraldRepliesToKeywords makes Herald answer STOP and START itself (in
-	// the TwiML response). Off by default: Twilio's opt-out handling already
-	// replies to the standard keywords, and a second reply to STOP would be
-	// a second message after an opt-out.
+	// HeraldRepliesToKeywords makes Herald answer STOP, START and HELP
+	// itself (in the TwiML response) when Twilio did not (no OptOutType).
+	// Off by default: Twilio's opt-out handling already replies to the
+	// standard keywords, and a second reply to STOP would be a second
+	// message after an opt-out. Turn it on only where Twilio's keyword
+	// handling is disabled (HERALD_SMS_KEYWORD_REPLIES=herald).
 	HeraldRepliesToKeywords bool
 	// EscalateBefore is how long before a court date an unopened,
 	// unconfirmed email reminder becomes a "call the client" task (24h).
@@ -123,6 +126,9 @@ type Deps struct {
 	Enqueuer Enqueuer
 	Clock    clock.Clock
 	Log      *slog.Logger
+	// Checkin verifies the emailed check-in links; nil (no
+	// HERALD_SESSION_SECRET) refuses every link as invalid.
+	Checkin *CheckinLinks
 }
 
 // Service applies provider webhooks and inbound messages and runs the

@@ -55,10 +55,11 @@ type InboundResult struct {
 // HandleInbound records an inbound SMS and acts on it, once per MessageSid:
 //   - a standard opt-out keyword, Twilio's OptOutType=STOP or a
 //     natural-language opt-out ("please stop texting me") records an SMS
-//     opt-out; a natural-language one also tells staff and is confirmed
-//     with exactly one reply (Twilio answers keywords itself);
-//   - START/YES/UNSTOP records an opt-in; HELP/INFO answers with the firm's
-//     help text unless Twilio's Advanced Opt-Out already did;
+//     opt-out; a natural-language one also tells staff;
+//   - START/YES/UNSTOP records an opt-in; HELP/INFO asks for the firm's
+//     help text;
+//   - whoever answers a keyword, the client gets exactly one confirmation
+//     (see keywordReply): Herald answers only what Twilio does not;
 //   - C/confirm after a court-date reminder confirms the hearing;
 //   - 0-10 after a satisfaction check-in records the score, and a low
 //     score creates a staff task;
@@ -153,18 +154,18 @@ func (s *Service) act(ctx context.Context, tx pgx.Tx, in InboundSMS, cl Classifi
 				return "", dbErr("create opt-out task", err)
 			}
 		}
-		if !wasOut && (cl.Natural || s.cfg.HeraldRepliesToKeywords) {
+		if !wasOut && (cl.Natural || s.keywordReply(in)) {
 			return fmt.Sprintf("%s: you will no longer receive text messages from us. Reply START to opt back in.", s.cfg.FirmName), nil
 		}
 	case IntentOptIn:
 		if err := s.recordConsent(ctx, tx, c, in, consent.OptIn, consent.SourceKeyword); err != nil {
 			return "", err
 		}
-		if wasOut && s.cfg.HeraldRepliesToKeywords {
+		if wasOut && s.keywordReply(in) {
 			return fmt.Sprintf("%s: you will receive text messages from us again. Reply STOP to opt out.", s.cfg.FirmName), nil
 		}
 	case IntentHelp:
-		if !strings.EqualFold(in.OptOutType, "HELP") {
+		if s.keywordReply(in) {
 			return s.cfg.HelpText, nil
 		}
 	case IntentConfirm:
@@ -184,7 +185,8 @@ func (s *Service) act(ctx context.Context, tx pgx.Tx, in InboundSMS, cl Classifi
 		}
 		return fmt.Sprintf("%s: thank you, your court date is confirmed. Questions? Call %s.", s.cfg.FirmName, s.cfg.FirmPhone), nil
 	case IntentScore:
-		return "", s.recordScore(ctx, tx, c, inboundID, cl.Score, task, now)
+		return "", s.recordScore(ctx, tx, scoreAnswer{CaseID: c.Checkin.CaseID, ClientID: c.ClientID, MessageID: &c.Checkin.MessageID,
+			InboundID: inboundID, Score: cl.Score, Assignee: c.Assignee, Via: "by text"}, now)
 	default:
 		task.DedupeKey, task.Title = fmt.Sprintf("inbound:%d:reply", inboundID), "Client replied by text"
 		task.Body, task.MessageID = in.Body, c.LastMessageID
@@ -198,26 +200,57 @@ func (s *Service) act(ctx context.Context, tx pgx.Tx, in InboundSMS, cl Classifi
 	return "", nil
 }
 
+// keywordReply reports whether Herald must answer a keyword (STOP, START,
+// HELP and their synonyms) itself, so that the client gets exactly one
+// answer:
+//   - OptOutType present: Twilio's Advanced Opt-Out recognised the keyword
+//     and has already replied (with the firm's texts configured there), so
+//     Herald never adds a second message;
+//   - OptOutType absent: Twilio's default keyword handling replies to the
+//     standard keywords unless the firm turned it off; Herald replies only
+//     when configured to (HeraldRepliesToKeywords, HERALD_SMS_KEYWORD_REPLIES
+//     =herald).
+//
+// A natural-language opt-out is never a Twilio keyword, so Herald always
+// confirms it once (act checks that the number was not already out).
+func (s *Service) keywordReply(in InboundSMS) bool {
+	return strings.TrimSpace(in.OptOutType) == "" && s.cfg.HeraldRepliesToKeywords
+}
+
 func (s *Service) recordConsent(ctx context.Context, tx pgx.Tx, c convo, in InboundSMS, action, source string) error {
 	err := s.d.Consent.Record(ctx, tx, consent.Event{ClientID: c.ClientID, Channel: delivery.ChannelSMS, Address: in.From,
 		Action: action, Source: source, Text: in.Body, Actor: "client"})
 	return dbErr("record sms consent", err)
 }
 
-// recordScore stores a check-in score; a low one becomes a staff task.
-func (s *Service) recordScore(ctx context.Context, tx pgx.Tx, c convo, inboundID int64, score int, task tasks.NewTask, now time.Time) error {
+// scoreAnswer is one answer to a satisfaction check-in, by SMS or on the
+// check-in page.
+type scoreAnswer struct {
+	CaseID    int64
+	ClientID  *int64
+	MessageID *int64 // the check-in message answered, when known
+	InboundID int64
+	Score     int
+	Assignee  string // CMS id of the case's paralegal, else its attorney
+	Via       string // "by text", "on the check-in page"
+}
+
+// recordScore stores a check-in score; a low one (at most LowScore) becomes
+// a staff task for the case's paralegal.
+func (s *Service) recordScore(ctx context.Context, tx pgx.Tx, a scoreAnswer, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO checkin_responses (case_id, client_id, message_id, inbound_message_id, score, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, c.Checkin.CaseID, c.ClientID, c.Checkin.MessageID, inboundID, score, now)
+		VALUES ($1, $2, $3, $4, $5, $6)`, a.CaseID, a.ClientID, a.MessageID, a.InboundID, a.Score, now)
 	if err != nil {
 		return dbErr("record check-in score", err)
 	}
-	if score > s.cfg.LowScore {
+	if a.Score > s.cfg.LowScore {
 		return nil
 	}
-	task.DedupeKey, task.Title = fmt.Sprintf("inbound:%d:low_score", inboundID), fmt.Sprintf("Low satisfaction score: %d/10", score)
-	task.Body = "The client answered the satisfaction check-in with a low score. Call them to find out what went wrong."
-	task.MessageID = &c.Checkin.MessageID
-	if _, _, err := tasks.Create(ctx, tx, task); err != nil {
+	_, _, err = tasks.Create(ctx, tx, tasks.NewTask{DedupeKey: fmt.Sprintf("inbound:%d:low_score", a.InboundID),
+		Title:  fmt.Sprintf("Low satisfaction score: %d/10", a.Score),
+		Body:   fmt.Sprintf("The client answered the satisfaction check-in %s with a low score. Call them to find out what went wrong.", a.Via),
+		CaseID: &a.CaseID, ClientID: a.ClientID, MessageID: a.MessageID, AssigneeCMSID: a.Assignee})
+	if err != nil {
 		return dbErr("create low score task", err)
 	}
 	return nil

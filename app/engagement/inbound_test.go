@@ -56,12 +56,15 @@ func TestInboundKeywords(t *testing.T) {
 		{"OPTOUT", "", false, true, ""},
 		{"arrêt", "STOP", false, true, ""}, // a custom Advanced Opt-Out keyword
 		{"STOP", "", true, true, "no longer receive"},
-		{"HELP", "", false, false, "for help call +1 312 555 0100"},
-		{"info", "", false, false, "for help call"},
-		{"HELP", "HELP", false, false, ""}, // Advanced Opt-Out already sent the firm's help text
+		{"HELP", "", false, false, ""}, // Twilio's keyword handling answers
+		{"info", "", false, false, ""},
+		{"HELP", "", true, false, "for help call +1 312 555 0100"},
+		{"info", "", true, false, "for help call"},
+		{"HELP", "HELP", true, false, ""}, // Advanced Opt-Out already sent the firm's help text
+		{"STOP", "STOP", true, true, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.body+"/"+tt.optOutType, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%s/herald=%v", tt.body, tt.optOutType, tt.heraldReplies), func(t *testing.T) {
 			e := newEnv(t, func(c *engagement.Config) { c.HeraldRepliesToKeywords = tt.heraldReplies })
 			r := e.inbound(t, tt.body, tt.optOutType)
 			if got := e.optedOut(t); got != tt.wantOut {
@@ -81,6 +84,68 @@ func TestInboundKeywords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKeywordsAreAnsweredExactlyOnce checks, for every keyword and every way
+// Twilio may be set up, that the client gets exactly one answer: Twilio's
+// (Advanced Opt-Out, which sends OptOutType, or its default keyword
+// handling) or Herald's TwiML, never both and never neither. A repeated
+// STOP and a redelivered webhook get no second confirmation.
+func TestKeywordsAreAnsweredExactlyOnce(t *testing.T) {
+	setups := []struct {
+		name          string
+		heraldReplies bool // Twilio's own keyword handling is off
+		advanced      bool // Twilio's Advanced Opt-Out sends OptOutType
+	}{
+		{"twilio default handling", false, false},
+		{"twilio advanced opt-out", false, true},
+		{"herald answers", true, false},
+		{"herald answers, advanced opt-out on", true, true},
+	}
+	keywords := []struct{ body, optOutType string }{{"STOP", "STOP"}, {"START", "START"}, {"HELP", "HELP"}, {"INFO", "HELP"}}
+	for _, su := range setups {
+		t.Run(su.name, func(t *testing.T) {
+			e := newEnv(t, func(c *engagement.Config) { c.HeraldRepliesToKeywords = su.heraldReplies })
+			for _, k := range keywords {
+				ot := ""
+				if su.advanced {
+					ot = k.optOutType
+				}
+				r := e.inbound(t, k.body, ot)
+				// Twilio answers a keyword itself unless its handling is off and
+				// Advanced Opt-Out did not recognise it.
+				twilioAnswered := !su.heraldReplies || ot != ""
+				if answers := btoi(twilioAnswered) + btoi(r.Reply != ""); answers != 1 {
+					t.Errorf("%s (OptOutType %q): Twilio answered %v, Herald replied %q: %d answers, want exactly 1",
+						k.body, ot, twilioAnswered, r.Reply, answers)
+				}
+			}
+			// A second STOP while opted out and a redelivered webhook: no answer from Herald.
+			e.inbound(t, "STOP", map[bool]string{true: "STOP"}[su.advanced])
+			if r := e.inbound(t, "STOP", map[bool]string{true: "STOP"}[su.advanced]); r.Reply != "" {
+				t.Errorf("second STOP: Herald replied %q, want nothing (one confirmation per opt-out)", r.Reply)
+			}
+			help := map[bool]string{true: "HELP"}[su.advanced]
+			dup := e.inboundSID(t, "SMredelivered", phone, "HELP", help)
+			if again := e.inboundSID(t, "SMredelivered", phone, "HELP", help); !again.Duplicate || again.Reply != "" {
+				t.Errorf("redelivered webhook: %+v, want a duplicate with no reply (first %+v)", again, dup)
+			}
+			wantConfirmations := 0
+			if su.heraldReplies && !su.advanced {
+				wantConfirmations = 6 // STOP, START, HELP, INFO, the STOP after START, the redelivered HELP once
+			}
+			if got := e.count(t, `SELECT count(*) FROM messages WHERE kind = 'confirmation'`); got != wantConfirmations {
+				t.Errorf("confirmation messages in the ledger = %d, want %d", got, wantConfirmations)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestStopBlocksLaterSMSAndStartRestores(t *testing.T) {

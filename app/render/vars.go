@@ -62,6 +62,11 @@ type Vars struct {
 	FirmName              string
 	FirmPhone             string
 	PortalLink            string
+	// CheckinLink is the client's signed satisfaction check-in page
+	// (https://<public url>/checkin/<token>); the planner sets it per
+	// message. Empty when check-in links are not configured, so a template
+	// that uses it fails strictly rather than sending a dead link.
+	CheckinLink string
 
 	// ConfirmInstructions is used by confirmation and check-in flows; it is
 	// optional, so templates may use it without a default.
@@ -102,6 +107,7 @@ var variables = []variable{
 	{name: "firm_name", str: func(v Vars) string { return v.FirmName }},
 	{name: "firm_phone", str: func(v Vars) string { return v.FirmPhone }},
 	{name: "portal_link", str: func(v Vars) string { return v.PortalLink }},
+	{name: "checkin_link", str: func(v Vars) string { return v.CheckinLink }},
 	{name: "confirm_instructions", optional: true, str: func(v Vars) string { return v.ConfirmInstructions }},
 }
 
@@ -185,6 +191,7 @@ func SampleVars() Vars {
 		FirmName:              "Reyes & Partners Law",
 		FirmPhone:             "(555) 555-0100",
 		PortalLink:            "https://portal.example.com/c/2026-CV-01482",
+		CheckinLink:           "https://portal.example.com/checkin/AQAAAAAAAAAqAAAAAAAAAAc",
 		ConfirmInstructions:   "",
 	}
 }

@@ -47,6 +47,11 @@ type Config struct {
 	DefaultLang    string
 	FirmLocation   *time.Location
 	SensitiveWords []string
+	// CheckinLink returns the signed satisfaction check-in link for a
+	// client's case issued at now ({{ checkin_link }}); nil leaves the
+	// variable empty, so a template using it is refused, not sent with a
+	// blank link.
+	CheckinLink func(caseID, clientID int64, now time.Time) string
 }
 
 // CaseReader reads a stored case (cases.Service).

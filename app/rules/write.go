@@ -63,6 +63,9 @@ func orDash(s string) string {
 // record writes decisions and, for each newly recorded fired decision, its
 // messages and tasks.
 func (w *writer) record(ctx context.Context, tx pgx.Tx, p *Planner, k keys, kind string, ds []Decision, vars render.Vars, c normalize.Case) error {
+	if p.cfg.CheckinLink != nil && w.clientID != 0 {
+		vars.CheckinLink = p.cfg.CheckinLink(w.caseID, w.clientID, w.now)
+	}
 	for _, d := range ds {
 		id, created, err := w.insertDecision(ctx, tx, k.decision(d), d)
 		if err != nil {

@@ -42,6 +42,12 @@ type Services struct {
 	// Analytics serves template analytics and client engagement
 	// (engagement.Service).
 	Analytics Analytics
+	// Checkins serves the public satisfaction check-in page linked from
+	// the check-in email (engagement.Service); nil serves none.
+	Checkins Checkins
+	// WritebackFailures lists and retries CMS write-backs that failed
+	// (writeback.Service); nil when no write-back target is configured.
+	WritebackFailures WritebackFailures
 	// Portal serves the staff portal and its sign-in (portal_*.go,
 	// auth_*.go); nil serves no portal.
 	Portal *PortalServices
@@ -68,6 +74,12 @@ func routes(app *fiber.App, d Deps) {
 		app.Post("/webhooks/twilio/inbound", webhookTwilioInbound(v, s))
 	}
 
+	// Public: the signed link is the capability (see checkin.go).
+	if s := d.Services.Checkins; s != nil {
+		app.Get("/checkin/:token", checkinPage(s))
+		app.Post("/checkin/:token", checkinAnswer(s, d.Config.PublicURL))
+	}
+
 	api := app.Group("/api/v1", apiAuth(apiTokens(d)))
 	if s, cf := d.Services.Pauses, d.Services.CaseFinder; s != nil && cf != nil {
 		api.Post("/cases/:case_id/pause", apiPauseCase(s, cf))
@@ -85,8 +97,18 @@ func routes(app *fiber.App, d Deps) {
 		api.Get("/dead-letters", anyRole, apiDeadLetters(s))
 		api.Post("/dead-letters/:id/resolve", operators, apiResolveDeadLetter(s))
 	}
+	if s, ok := d.Services.DeadLetterRetrier.(BulkRetrier); ok {
+		api.Post("/dead-letters/retry", operators, apiBulkRetryDeadLetters(s))
+	}
+	if s, ok := d.Services.DeadLetters.(BulkResolver); ok {
+		api.Post("/dead-letters/resolve", operators, apiBulkResolveDeadLetters(s))
+	}
 	if s := d.Services.DeadLetterRetrier; s != nil {
 		api.Post("/dead-letters/:id/retry", operators, apiRetryDeadLetter(s))
+	}
+	if s := d.Services.WritebackFailures; s != nil {
+		api.Get("/writeback/failures", anyRole, apiWritebackFailures(s))
+		api.Post("/writeback/:id/retry", operators, apiRetryWriteback(s))
 	}
 	if s := d.Services.ConsentExport; s != nil {
 		api.Get("/clients/:client_id/consent", anyRole, apiConsentExport(s))

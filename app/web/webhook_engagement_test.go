@@ -252,7 +252,8 @@ func TestTwilioInboundRoute(t *testing.T) {
 		wantMessage      string // "" = an empty <Response>
 		wantOut          bool
 	}{
-		{"HELP", "", "for help call +1 312 555 0100", false},
+		{"HELP", "", "", false},     // Twilio's keyword handling answers HELP
+		{"INFO", "HELP", "", false}, // so does Advanced Opt-Out, with the firm's text
 		{"STOP", "STOP", "", true},
 		{"START", "START", "", false},
 		{"please stop texting me", "", "you will no longer receive text messages", true},

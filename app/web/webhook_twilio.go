@@ -69,8 +69,9 @@ type twiml struct {
 
 // webhookTwilioInbound handles POST /webhooks/twilio/inbound, an SMS a
 // client sent, and answers TwiML: a <Message> only when Herald itself
-// replies (HELP, a natural-language opt-out's one confirmation, a hearing
-// confirmation); Twilio answers STOP/START itself.
+// replies (a natural-language opt-out's one confirmation, a hearing
+// confirmation, and STOP/START/HELP only when Twilio does not answer them:
+// see engagement's keywordReply).
 func webhookTwilioInbound(v TwilioVerifier, s TwilioWebhooks) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		_, form, err := twilioForm(c, v)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/tasks"
 )
 
@@ -160,39 +161,79 @@ type Failure struct {
 	ID        int64     `json:"id"`
 	Key       string    `json:"idempotency_key"`
 	Kind      string    `json:"kind"`
+	MessageID *int64    `json:"message_id"`
+	InboundID *int64    `json:"inbound_id"`
 	CaseID    *int64    `json:"case_id"`
 	Target    string    `json:"target"`
+	Status    string    `json:"status"`
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"last_error"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Failures lists failed rows, newest first.
+const failureCols = `id, idempotency_key, kind, message_id, inbound_id, case_id, target, status, attempts, last_error, created_at`
+
+func scanFailure(r pgx.CollectableRow) (Failure, error) {
+	var f Failure
+	return f, r.Scan(&f.ID, &f.Key, &f.Kind, &f.MessageID, &f.InboundID, &f.CaseID, &f.Target, &f.Status, &f.Attempts, &f.LastError, &f.CreatedAt)
+}
+
+// Failures lists failed rows, newest first (limit 1-500, default 100).
 func (s *Service) Failures(ctx context.Context, limit int) ([]Failure, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.d.DB.Pool.Query(ctx, `SELECT id, idempotency_key, kind, case_id, target, attempts, last_error, created_at
+	rows, err := s.d.DB.Pool.Query(ctx, `SELECT `+failureCols+`
 		FROM writeback_outbox WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, dbErr("list failures", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Failure, error) {
-		var f Failure
-		return f, r.Scan(&f.ID, &f.Key, &f.Kind, &f.CaseID, &f.Target, &f.Attempts, &f.LastError, &f.CreatedAt)
-	})
+	out, err := pgx.CollectRows(rows, scanFailure)
 	return out, dbErr("list failures", err)
 }
 
-// Retry puts a failed row back in the queue, due now, with a fresh
-// schedule. It reports whether the row was failed.
-func (s *Service) Retry(ctx context.Context, id int64) (bool, error) {
-	tag, err := s.d.DB.Pool.Exec(ctx, `UPDATE writeback_outbox SET status = 'pending', attempts = 0, next_attempt_at = $2
-		WHERE id = $1 AND status = 'failed'`, id, s.d.Clock.Now())
+// Retry puts failed row id back in the queue, due now, with a fresh retry
+// schedule, and audits who asked. A row that does not exist is NotFound;
+// one that is not failed (pending or done) is a Conflict naming its status.
+func (s *Service) Retry(ctx context.Context, id int64, actor string) (Failure, error) {
+	now := s.d.Clock.Now()
+	tx, err := s.d.DB.Pool.Begin(ctx)
 	if err != nil {
-		return false, dbErr("retry outbox row", err)
+		return Failure{}, dbErr("retry outbox row", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `UPDATE writeback_outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, claimed_until = NULL
+		WHERE id = $1 AND status = 'failed' RETURNING `+failureCols, id, now)
+	if err != nil {
+		return Failure{}, dbErr("retry outbox row", err)
+	}
+	fs, err := pgx.CollectRows(rows, scanFailure)
+	if err != nil {
+		return Failure{}, dbErr("retry outbox row", err)
+	}
+	if len(fs) == 0 {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status FROM writeback_outbox WHERE id = $1`, id).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Failure{}, fmt.Errorf("write-back %d: %w", id, derrors.NotFound)
+		}
+		if err != nil {
+			return Failure{}, dbErr("read outbox row", err)
+		}
+		return Failure{}, fmt.Errorf("%w: write-back %d is %s, not failed; only failed write-backs can be retried", derrors.Conflict, id, status)
+	}
+	f := fs[0]
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, target_type, target_id, details, created_at)
+		VALUES ($1, 'writeback.retry', 'writeback', $2, jsonb_build_object('target', $3::text, 'last_error', $4::text), $5)`,
+		actor, fmt.Sprint(id), f.Target, f.LastError, now); err != nil {
+		return Failure{}, dbErr("audit write-back retry", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Failure{}, dbErr("retry outbox row", err)
+	}
+	s.d.Log.InfoContext(ctx, "writeback", "event_type", "writeback.retry", "outbox_id", id, "case_id", deref(f.CaseID),
+		"target", f.Target, "actor", actor, "result", "requeued")
+	return f, nil
 }
 
 func deref(p *int64) int64 {

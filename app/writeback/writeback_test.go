@@ -3,6 +3,7 @@ package writeback_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/app/clio"
 	"github.com/heraldhq/herald/app/clock"
+	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/ingest"
 	"github.com/heraldhq/herald/app/store"
 	"github.com/heraldhq/herald/app/store/storetest"
@@ -212,11 +214,22 @@ func TestWebhookPermanentFailureIsVisible(t *testing.T) {
 			if got := f.count(t, `SELECT count(*) FROM staff_tasks WHERE title = 'Could not record a client message in the CMS' AND case_id = $1 AND message_id = $2`, f.generic, f.msg); got != 1 {
 				t.Errorf("staff tasks = %d, want 1", got)
 			}
-			if ok, err := svc.Retry(ctx, fails[0].ID); err != nil || !ok {
-				t.Errorf("Retry = %v, %v", ok, err)
+			if r, err := svc.Retry(ctx, fails[0].ID, "token:ops"); err != nil || r.Status != writeback.StatusPending || r.Attempts != 0 {
+				t.Errorf("Retry = %+v, %v; want the row pending with a fresh schedule", r, err)
 			}
 			if got := f.count(t, `SELECT count(*) FROM writeback_outbox WHERE status = 'pending' AND attempts = 0`); got != 1 {
 				t.Errorf("after Retry: %d pending rows, want 1", got)
+			}
+			if got := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'writeback.retry' AND actor = 'token:ops' AND target_id = $1`,
+				strconv.FormatInt(fails[0].ID, 10)); got != 1 {
+				t.Errorf("writeback.retry audit rows = %d, want 1", got)
+			}
+			// A second retry of the now-pending row is refused, naming its status.
+			if _, err := svc.Retry(ctx, fails[0].ID, "token:ops"); !errors.Is(err, derrors.Conflict) || !strings.Contains(err.Error(), "is pending") {
+				t.Errorf("second Retry: %v, want a conflict naming the status", err)
+			}
+			if _, err := svc.Retry(ctx, 999999, "token:ops"); !errors.Is(err, derrors.NotFound) {
+				t.Errorf("Retry of an unknown row: %v, want not found", err)
 			}
 		})
 	}
@@ -332,5 +345,60 @@ func TestClioWriteBackIsIdempotent(t *testing.T) {
 	}
 	if len(rcv.got) != 2 {
 		t.Errorf("webhook got %d records for the generic case, want 2", len(rcv.got))
+	}
+}
+
+// TestClioReplyWriteBackRetriesOnce covers the other half of the client
+// file: a client's reply on a Clio case becomes a note on the matter; a
+// create whose answer is lost is found by its marker on the retry, so the
+// note exists once, and a later Collect does not queue it again.
+func TestClioReplyWriteBackRetriesOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.db.Pool.Exec(ctx, `DELETE FROM inbound_messages`)
+	f.db.Pool.Exec(ctx, `DELETE FROM messages`)
+	var cl, reply int64
+	if err := f.db.Pool.QueryRow(ctx, `SELECT client_id FROM cases WHERE id = $1`, f.clioCase).Scan(&cl); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Pool.QueryRow(ctx, `INSERT INTO inbound_messages (provider, provider_message_id, client_id, case_id, channel, from_address, body, intent, created_at)
+		VALUES ('twilio', 'SMclio', $1, $2, 'sms', '+13125550134', 'Can we move the meeting?', 'reply', $3) RETURNING id`,
+		cl, f.clioCase, t0.Add(-time.Minute)).Scan(&reply); err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeClio{token: "clio-token", loseOne: true}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	cc, err := clio.New(clio.Config{BaseURL: srv.URL, AccessToken: "clio-token", Clock: f.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := writeback.New(writeback.Deps{DB: f.db, Clock: f.clk, Clio: cc}, writeback.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.Collect(ctx); err != nil || n != 1 {
+		t.Fatalf("Collect = %d, %v; want the reply", n, err)
+	}
+	for i := range 3 {
+		if _, err := svc.Push(ctx); err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+		f.clk.Advance(time.Minute)
+	}
+	if len(fake.notes) != 1 || fake.creates != 1 {
+		t.Fatalf("Clio notes %d after %d creates, want one note: the retry must find the lost one", len(fake.notes), fake.creates)
+	}
+	n := fake.notes[0]
+	if n["matter_id"].(int64) != 1001 || n["subject"] != "The client replied by text" ||
+		!strings.Contains(n["detail"].(string), "Can we move the meeting?") ||
+		!strings.Contains(n["detail"].(string), "[herald in:"+strconv.FormatInt(reply, 10)+"]") {
+		t.Errorf("note = %+v, want the reply on matter 1001 with its marker", n)
+	}
+	if got := f.count(t, `SELECT count(*) FROM writeback_outbox WHERE inbound_id = $1 AND status = 'done' AND remote_id = '5000'`, reply); got != 1 {
+		t.Errorf("done outbox rows for the reply = %d, want 1", got)
+	}
+	if n, err := svc.Collect(ctx); err != nil || n != 0 {
+		t.Errorf("second Collect = %d, %v; want 0", n, err)
 	}
 }
