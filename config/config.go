@@ -83,6 +83,16 @@ type Config struct {
 	RetrySchedule []time.Duration
 	SettleDelay   time.Duration
 	SweepInterval time.Duration
+	// SweepGrace is how long a due message must be overdue before the
+	// sweeper re-enqueues it (HERALD_SWEEP_GRACE, 30s), so a healthy queue is
+	// not doubled. SendLease is how long a claimed message may stay in
+	// sending before the sweeper declares its outcome unknown — a worker
+	// killed mid-send (HERALD_SEND_LEASE, 5m). ReconcileGrace is how long an
+	// unknown outcome waits for a provider callback before it is handed to a
+	// human (HERALD_RECONCILE_GRACE, 10m).
+	SweepGrace     time.Duration
+	SendLease      time.Duration
+	ReconcileGrace time.Duration
 
 	DevLogin         bool
 	OAuth            OAuth
@@ -165,6 +175,9 @@ func Load(getenv func(string) string) (Config, error) {
 		RetrySchedule:             l.durations("HERALD_RETRY_SCHEDULE", "1m,5m,30m"),
 		SettleDelay:               l.duration("HERALD_SETTLE_DELAY", "10m"),
 		SweepInterval:             l.duration("HERALD_SWEEP_INTERVAL", "15s"),
+		SweepGrace:                l.duration("HERALD_SWEEP_GRACE", "30s"),
+		SendLease:                 l.duration("HERALD_SEND_LEASE", "5m"),
+		ReconcileGrace:            l.duration("HERALD_RECONCILE_GRACE", "10m"),
 		DevLogin:                  l.boolean("HERALD_DEV_LOGIN", false),
 		AllowedDomains:            l.list("HERALD_ALLOWED_DOMAINS"),
 		AllowedEmails:             l.list("HERALD_ALLOWED_EMAILS"),
@@ -280,6 +293,15 @@ func (c Config) Validate() []string {
 	}
 	if c.SweepInterval < time.Second {
 		add("HERALD_SWEEP_INTERVAL: %s is too short; use at least 1s", c.SweepInterval)
+	}
+	if c.SweepGrace < time.Second {
+		add("HERALD_SWEEP_GRACE: %s is too short; use at least 1s", c.SweepGrace)
+	}
+	if c.SendLease < 15*time.Second {
+		add("HERALD_SEND_LEASE: %s is too short; use at least 15s (longer than the 10s provider timeout, or a slow send is declared unknown while in flight)", c.SendLease)
+	}
+	if c.ReconcileGrace < time.Second {
+		add("HERALD_RECONCILE_GRACE: %s is too short; use at least 1s", c.ReconcileGrace)
 	}
 	if len(c.RetrySchedule) == 0 {
 		add("HERALD_RETRY_SCHEDULE: needs at least one duration; e.g. 1m,5m,30m")

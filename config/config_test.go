@@ -42,6 +42,9 @@ func TestLoadDefaults(t *testing.T) {
 	if c.SettleDelay != 10*time.Minute {
 		t.Errorf("SettleDelay = %v, want 10m", c.SettleDelay)
 	}
+	if c.SweepGrace != 30*time.Second || c.SendLease != 5*time.Minute || c.ReconcileGrace != 10*time.Minute {
+		t.Errorf("SweepGrace, SendLease, ReconcileGrace = %v, %v, %v; want 30s, 5m, 10m", c.SweepGrace, c.SendLease, c.ReconcileGrace)
+	}
 	if !c.DevLogin {
 		t.Errorf("DevLogin = false, want true by default in dev")
 	}
@@ -113,6 +116,9 @@ func TestValidateEachVariable(t *testing.T) {
 		{"bad retry schedule", nil, map[string]string{"HERALD_RETRY_SCHEDULE": "1m,soon"}, "HERALD_RETRY_SCHEDULE", "\"soon\""},
 		{"bad settle delay", nil, map[string]string{"HERALD_SETTLE_DELAY": "ten"}, "HERALD_SETTLE_DELAY", "duration"},
 		{"negative settle delay", nil, map[string]string{"HERALD_SETTLE_DELAY": "-1m"}, "HERALD_SETTLE_DELAY", "negative"},
+		{"short send lease", nil, map[string]string{"HERALD_SEND_LEASE": "5s"}, "HERALD_SEND_LEASE", "provider timeout"},
+		{"short sweep grace", nil, map[string]string{"HERALD_SWEEP_GRACE": "0s"}, "HERALD_SWEEP_GRACE", "at least 1s"},
+		{"bad reconcile grace", nil, map[string]string{"HERALD_RECONCILE_GRACE": "soon"}, "HERALD_RECONCILE_GRACE", "duration"},
 		{"bad body limit", nil, map[string]string{"HERALD_WEBHOOK_MAX_BODY": "lots"}, "HERALD_WEBHOOK_MAX_BODY", "whole number"},
 		{"tiny body limit", nil, map[string]string{"HERALD_WEBHOOK_MAX_BODY": "10"}, "HERALD_WEBHOOK_MAX_BODY", "out of range"},
 		{"bad dev login", nil, map[string]string{"HERALD_DEV_LOGIN": "maybe"}, "HERALD_DEV_LOGIN", "true or false"},

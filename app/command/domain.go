@@ -166,11 +166,14 @@ func (m *domain) buildDelivery(d *deps) error {
 		Log:      d.log,
 		Metrics:  d.metrics,
 	}, delivery.Config{
-		RetrySchedule: cfg.RetrySchedule,
-		Window:        smsWindow(cfg),
-		AlertEmails:   cfg.AlertEmails,
-		AlertWebhook:  cfg.AlertWebhook,
-		PublicURL:     cfg.PublicURL,
+		RetrySchedule:  cfg.RetrySchedule,
+		Lease:          cfg.SendLease,
+		SweepGrace:     cfg.SweepGrace,
+		ReconcileGrace: cfg.ReconcileGrace,
+		Window:         smsWindow(cfg),
+		AlertEmails:    cfg.AlertEmails,
+		AlertWebhook:   cfg.AlertWebhook,
+		PublicURL:      cfg.PublicURL,
 	})
 	if err != nil {
 		return fmt.Errorf("delivery wiring is incomplete: %w", err)

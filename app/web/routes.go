@@ -59,12 +59,14 @@ func routes(app *fiber.App, d Deps) {
 	app.Get("/readyz", readyz(d))
 	app.Get("/metrics", metrics(d))
 
+	// CMS webhooks share one in-flight limit and deadline (middleware_shed.go).
+	shed := shedLoad(webhookInFlight, webhookDeadline)
 	// Clio signs its own way; its route must come before the generic one.
 	if s := d.Services.ClioWebhooks; s != nil {
-		app.Post("/webhooks/cms/clio", webhookClio(s))
+		app.Post("/webhooks/cms/clio", shed, webhookClio(s))
 	}
 	if s := d.Services.CMSIngest; s != nil {
-		app.Post("/webhooks/cms/:source", webhookCMS(s))
+		app.Post("/webhooks/cms/:source", shed, webhookCMS(s))
 	}
 	if s := d.Services.SendGridEvents; s != nil {
 		app.Post("/webhooks/sendgrid/events", webhookSendGrid(d.Services.SendGridVerifier, s))
