@@ -6,7 +6,7 @@ BIN := bin/herald
 DEV_DB ?= herald
 export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmode=disable
 
-.PHONY: dev test services services-browser build generate fmt vet ci fuzz
+.PHONY: dev test services services-browser build generate fmt vet ci fuzz bench
 
 ## dev: start services, migrate, seed the demo firm and serve the portal
 dev: services build
@@ -42,6 +42,10 @@ generate:
 ## fuzz: every fuzz target for FUZZTIME (default 4s) each
 fuzz:
 	@.ci/fuzz
+
+## bench: every `herald bench` scenario at full size (about 15 minutes; not part of make test)
+bench: services
+	$(GO) run . bench all
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
