@@ -39,7 +39,18 @@ type Page struct {
 	Error    string
 	// FirmPaused shows a red banner on every page while all automation is paused.
 	FirmPaused bool
-	Loc        *time.Location
+	// FirmPause says who paused the firm, why and until when (nil when the
+	// details could not be read or nothing is paused).
+	FirmPause *FirmPauseInfo
+	Loc       *time.Location
+}
+
+// FirmPauseInfo is the firm-wide pause in force, for the banner.
+type FirmPauseInfo struct {
+	Reason string
+	By     string
+	Since  time.Time
+	Until  *time.Time
 }
 
 // hxHeaders is the hx-headers value that makes htmx send the CSRF token.

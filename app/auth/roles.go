@@ -11,7 +11,7 @@ type Permission string
 const (
 	PermDashboard     Permission = "dashboard"      // everyone signed in with a role
 	PermViewCases     Permission = "cases.view"     // cases, case detail, client timelines
-	PermPause         Permission = "cases.pause"    // the big red button
+	PermPause         Permission = "cases.pause"    // the big red button: case, client and firm-wide
 	PermViewTemplates Permission = "templates.view" // template list, versions, preview
 	PermEditTemplates Permission = "templates.edit" // save and roll back
 	PermDeadLetters   Permission = "dead_letters"   // list, retry, resolve
@@ -20,6 +20,8 @@ const (
 	PermApprovals     Permission = "approvals"      // approve or discard held messages
 	PermAudit         Permission = "audit"          // the audit log
 	PermRules         Permission = "rules"          // rules list
+	PermEditRules     Permission = "rules.edit"     // edit, enable/disable and add rules
+	PermSettings      Permission = "settings"       // firm info, SMS window, retries, alert recipients
 	PermQueues        Permission = "queues"         // asynq queue view
 	PermUsers         Permission = "users"          // staff users and roles
 )
@@ -39,6 +41,8 @@ var permissions = map[Permission][]string{
 	PermApprovals:     {RoleAdmin, RoleAttorney},
 	PermAudit:         {RoleAdmin, RoleAttorney},
 	PermRules:         {RoleAdmin, RoleAttorney, RoleParalegal},
+	PermEditRules:     {RoleAdmin},
+	PermSettings:      {RoleAdmin},
 	PermQueues:        {RoleAdmin, RoleOps},
 	PermUsers:         {RoleAdmin},
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/app/portal"
 	"github.com/heraldhq/herald/app/render"
 	"github.com/heraldhq/herald/app/rules"
+	"github.com/heraldhq/herald/app/settings"
 	"github.com/heraldhq/herald/app/statuses"
 	"github.com/heraldhq/herald/app/tasks"
 	"github.com/heraldhq/herald/app/writeback"
@@ -44,6 +45,10 @@ type domain struct {
 	delivery   *delivery.Service
 	engagement *engagement.Service
 	portal     *portal.Reader
+	// settings are the firm settings saved in the portal, over the
+	// environment's; ruleEditor changes rules from the portal.
+	settings   *settings.Store
+	ruleEditor *rules.Editor
 
 	// clio is nil when CLIO_ACCESS_TOKEN is unset (the Clio enricher then
 	// fails events with a fix, and nothing is renewed).
@@ -69,6 +74,8 @@ func newDomain(d *deps) (*domain, error) {
 		portal:   portal.New(db, clk, cfg.Location()),
 	}
 	m.templates = content.New(db, m.engine, clk, cfg.DefaultLang)
+	m.settings = settings.New(db, clk, firmSettings(cfg), settings.Options{RequireHTTPS: cfg.Env == config.EnvProd, Region: cfg.DefaultRegion})
+	m.ruleEditor = rules.NewEditor(db, clk, m.templates)
 	m.planner = rules.NewPlanner(rules.Deps{
 		DB:    db,
 		Clock: clk,
@@ -80,6 +87,7 @@ func newDomain(d *deps) (*domain, error) {
 		Engine:    m.engine,
 		Cases:     m.cases,
 		Enqueue:   d.jobs,
+		Settings:  m.settings,
 	})
 
 	if cfg.ClioAccessToken != "" {
@@ -165,6 +173,7 @@ func (m *domain) buildDelivery(d *deps) error {
 		Clock:    d.clock,
 		Log:      d.log,
 		Metrics:  d.metrics,
+		Settings: m.settings,
 	}, delivery.Config{
 		RetrySchedule:  cfg.RetrySchedule,
 		Lease:          cfg.SendLease,

@@ -49,6 +49,8 @@ func portalServices(d *deps) *web.PortalServices {
 		Statuses:  a.statuses,
 		Tasks:     a.tasks,
 		Approvals: a.planner,
+		Rules:     a.ruleEditor,
+		Settings:  a.settings,
 	}
 }
 

@@ -67,7 +67,7 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 
 // vars builds the template variables for a case.
 func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
-	return Vars(ctx, tx, p.cfg, c, loc, diff, eventType)
+	return Vars(ctx, tx, p.config(ctx), c, loc, diff, eventType)
 }
 
 // Querier runs the reads Vars makes: the planner's transaction, or the

@@ -72,6 +72,9 @@ type Deps struct {
 	// Enqueue may be nil: the delivery sweeper then finds new messages by
 	// their due time.
 	Enqueue Enqueuer
+	// Settings, when set, overrides Config's firm name, phone and portal
+	// link with the values saved in the portal (settings.Store).
+	Settings FirmSettings
 }
 
 // Planner turns changes, due reminders and inactivity into decisions,
@@ -86,6 +89,7 @@ type Planner struct {
 	engine    *render.Engine
 	cases     CaseReader
 	enqueue   Enqueuer
+	settings  FirmSettings
 }
 
 // NewPlanner wires a planner.
@@ -94,7 +98,7 @@ func NewPlanner(d Deps) *Planner {
 		d.Config.FirmLocation = time.UTC
 	}
 	return &Planner{db: d.DB, clock: d.Clock, cfg: d.Config, pauses: d.Pauses, optOuts: d.OptOuts,
-		templates: d.Templates, engine: d.Engine, cases: d.Cases, enqueue: d.Enqueue}
+		templates: d.Templates, engine: d.Engine, cases: d.Cases, enqueue: d.Enqueue, settings: d.Settings}
 }
 
 // Plan decides what the change means for the client and records it in one

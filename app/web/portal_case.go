@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,16 +35,9 @@ func (h *portalHandlers) renderCase(c *fiber.Ctx, status int, form views.PauseFo
 // pauseCase handles POST /cases/:id/pause, the big red button. Without
 // confirm=yes it only shows the confirmation step; with it, it pauses.
 func (h *portalHandlers) pauseCase(c *fiber.Ctx) error {
-	form := views.PauseForm{Action: "pause", Reason: strings.TrimSpace(c.FormValue("reason")), Expires: c.FormValue("expires")}
-	if form.Reason == "" {
-		return h.renderCase(c, fiber.StatusBadRequest, form, "A reason is required to pause automation.")
-	}
-	expires, err := h.parseLocal(form.Expires)
-	if err != nil {
-		return h.renderCase(c, fiber.StatusBadRequest, form, err.Error())
-	}
-	if expires != nil && !expires.After(h.clock.Now()) {
-		return h.renderCase(c, fiber.StatusBadRequest, form, "The pause must end in the future; leave it empty to pause until someone resumes.")
+	form, expires, problem := h.readPauseForm(c, "pause")
+	if problem != "" {
+		return h.renderCase(c, fiber.StatusBadRequest, form, problem)
 	}
 	if c.FormValue("confirm") != "yes" {
 		form.Confirm = true
@@ -64,7 +56,7 @@ func (h *portalHandlers) pauseCase(c *fiber.Ctx) error {
 
 // unpauseCase handles POST /cases/:id/unpause, with the same confirmation step.
 func (h *portalHandlers) unpauseCase(c *fiber.Ctx) error {
-	form := views.PauseForm{Action: "unpause", Reason: strings.TrimSpace(c.FormValue("reason"))}
+	form, _, _ := h.readPauseForm(c, "unpause")
 	if c.FormValue("confirm") != "yes" {
 		form.Confirm = true
 		return h.renderCase(c, fiber.StatusOK, form, "")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -18,9 +19,11 @@ type portalHandlers struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	inspector *asynq.Inspector
+	// settleDefault is HERALD_SETTLE_DELAY, shown on the rule form.
+	settleDefault time.Duration
 }
 
 func newPortalHandlers(d Deps) *portalHandlers {
 	return &portalHandlers{ps: d.Services.Portal, svc: d.Services, firmName: d.Config.FirmName, clock: d.Clock,
-		log: d.Log, inspector: d.Inspector}
+		log: d.Log, inspector: d.Inspector, settleDefault: d.Config.SettleDelay}
 }

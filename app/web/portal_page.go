@@ -24,6 +24,8 @@ var navEntries = []struct {
 	{"rules", "Rules", "/rules", auth.PermRules},
 	{"audit", "Audit log", "/audit", auth.PermAudit},
 	{"queues", "Queues", "/ops/queues", auth.PermQueues},
+	{"pauses", "Pauses", "/pauses", auth.PermPause},
+	{"settings", "Settings", "/settings", auth.PermSettings},
 	{"staff", "Staff", "/settings/staff", auth.PermUsers},
 }
 
@@ -42,11 +44,21 @@ var flashes = map[string]string{
 	"approved":    "Approved; the message will be sent.",
 	"discarded":   "Discarded; the message will not be sent.",
 	"staff-saved": "Staff member updated.",
+
+	"rule-saved":     "Rule saved. It applies to the next change it matches.",
+	"rule-added":     "Rule added and enabled.",
+	"rule-enabled":   "Rule enabled.",
+	"rule-disabled":  "Rule disabled. It will not fire until someone enables it.",
+	"settings-saved": "Settings saved. Running services use them within seconds.",
+	"firm-paused":    "All automation is paused firm-wide.",
+	"firm-resumed":   "Automation is resumed firm-wide. Held messages stay held until someone releases them.",
+	"client-paused":  "Automation is paused for this client.",
+	"client-resumed": "Automation is resumed for this client.",
 }
 
 // page builds the layout model for the current request.
 func (h *portalHandlers) page(c *fiber.Ctx, title, active string) views.Page {
-	p := views.Page{Title: title, Active: active, FirmName: h.firmName, CSRF: currentSession(c).CSRF,
+	p := views.Page{Title: title, Active: active, FirmName: h.currentFirmName(c), CSRF: currentSession(c).CSRF,
 		Flash: flashes[c.Query("done")], Loc: h.ps.Read.Location()}
 	if u := currentUser(c); u != nil {
 		p.User = &views.Staff{Name: u.Name, Email: u.Email, Role: u.Role}
@@ -56,8 +68,9 @@ func (h *portalHandlers) page(c *fiber.Ctx, title, active string) views.Page {
 					p.Nav = append(p.Nav, views.NavItem{Key: n.key, Label: n.label, Href: n.href})
 				}
 			}
-			if paused, err := h.ps.Read.FirmPaused(c.UserContext()); err == nil {
-				p.FirmPaused = paused
+			if fp, err := h.ps.Read.FirmPause(c.UserContext()); err == nil && fp != nil {
+				p.FirmPaused = true
+				p.FirmPause = &views.FirmPauseInfo{Reason: fp.Reason, By: fp.PausedBy, Since: fp.CreatedAt, Until: fp.ExpiresAt}
 			}
 		}
 	}

@@ -126,15 +126,6 @@ func (h *portalHandlers) discard(c *fiber.Ctx) error {
 	return redirect(c, "/approvals?done=discarded")
 }
 
-// rulesList handles GET /rules.
-func (h *portalHandlers) rulesList(c *fiber.Ctx) error {
-	r, err := h.ps.Read.Rules(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return show(c, fiber.StatusOK, views.RulesPage(h.page(c, "Rules", "rules"), r))
-}
-
 // staffList handles GET /settings/staff.
 func (h *portalHandlers) staffList(c *fiber.Ctx) error {
 	us, err := h.ps.Users.List(c.UserContext())

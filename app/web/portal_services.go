@@ -29,6 +29,11 @@ type PortalServices struct {
 	Statuses  StatusMapper
 	Tasks     TaskBoard
 	Approvals Approver
+	// Rules edits rules (rules.Editor); nil shows them read-only.
+	Rules RuleEditor
+	// Settings reads and saves the firm settings (settings.Store); nil
+	// hides the Settings screen and uses Firm and the configuration.
+	Settings SettingsStore
 }
 
 // TemplateStore lists, versions and rolls back message templates

@@ -74,7 +74,7 @@ func (h *portalHandlers) preview(c *fiber.Ctx, t content.Template, d content.Tem
 	if caseID == 0 {
 		return pv
 	}
-	vars, err := h.ps.Read.PreviewVars(c.UserContext(), caseID, h.ps.Firm)
+	vars, err := h.ps.Read.PreviewVars(c.UserContext(), caseID, h.firmVars(c))
 	if err != nil {
 		pv.Err = err.Error()
 		return pv

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/heraldhq/herald/app/auth"
 	"github.com/heraldhq/herald/app/portal"
 	"github.com/heraldhq/herald/views"
 )
@@ -45,6 +46,13 @@ func (h *portalHandlers) timeline(c *fiber.Ctx) error {
 	}
 	q.Set("print", "1")
 	v.PrintURL = base + "?" + q.Encode()
+	if h.svc.Pauses != nil && !printable && c.Get("HX-Request") != "true" {
+		cp, err := h.ps.Read.ClientPause(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		v.Pause, v.CanPause = &cp, can(c, auth.PermPause)
+	}
 	if f.After != "" && c.Get("HX-Request") == "true" {
 		return show(c, fiber.StatusOK, views.TimelineEntries(h.page(c, "Timeline", "cases"), v))
 	}

@@ -157,6 +157,12 @@ func portalRoutes(app *fiber.App, d Deps) {
 	if s.Pauses != nil {
 		post("/cases/:id/pause", auth.PermPause, h.pauseCase)
 		post("/cases/:id/unpause", auth.PermPause, h.unpauseCase)
+		get("/pauses", auth.PermPause, h.pausesPage)
+		post("/pauses/firm", auth.PermPause, h.pauseFirm)
+		post("/pauses/firm/resume", auth.PermPause, h.resumeFirm)
+		get("/clients/:id/pause", auth.PermPause, h.clientPausePage)
+		post("/clients/:id/pause", auth.PermPause, h.pauseClient)
+		post("/clients/:id/unpause", auth.PermPause, h.unpauseClient)
 	}
 	get("/clients/:id/timeline", auth.PermViewCases, h.timeline)
 	get("/clients/:id/timeline.csv", auth.PermViewCases, h.timelineCSV)
@@ -192,6 +198,17 @@ func portalRoutes(app *fiber.App, d Deps) {
 		post("/approvals/:id/discard", auth.PermApprovals, h.discard)
 	}
 	get("/rules", auth.PermRules, h.rulesList)
+	if ps.Rules != nil {
+		get("/rules/new", auth.PermEditRules, h.ruleNew)
+		post("/rules/new", auth.PermEditRules, h.ruleCreate)
+		get("/rules/:id", auth.PermRules, h.ruleDetail)
+		post("/rules/:id", auth.PermEditRules, h.ruleSave)
+		post("/rules/:id/enabled", auth.PermEditRules, h.ruleEnabled)
+	}
+	if ps.Settings != nil {
+		get("/settings", auth.PermSettings, h.settingsPage)
+		post("/settings", auth.PermSettings, h.settingsSave)
+	}
 	get("/settings/staff", auth.PermUsers, h.staffList)
 	post("/settings/staff/:id", auth.PermUsers, h.staffUpdate)
 	get("/ops/queues", auth.PermQueues, h.queues)
