@@ -133,8 +133,12 @@ func TestClientPauseFromTheTimeline(t *testing.T) {
 	if !strings.Contains(text(doc, `[data-testid="client-pause-state"]`), "client asked for calls only") {
 		t.Errorf("timeline pause state = %q", text(doc, `[data-testid="client-pause-state"]`))
 	}
-	if _, doc := b.get(idURL("/cases/%d", caseID)); !strings.Contains(text(doc, `[data-testid="pause-banner"]`), "client") {
+	_, doc = b.get(idURL("/cases/%d", caseID))
+	if !strings.Contains(text(doc, `[data-testid="pause-banner"]`), "client") {
 		t.Errorf("the client's case does not show the client pause: %q", text(doc, `[data-testid="pause-banner"]`))
+	}
+	if doc.Find(`[data-testid="pause-elsewhere"] a[href="` + path + `"]`).Length() != 1 {
+		t.Errorf("the case page does not link to where the client pause is lifted: %q", text(doc, `[data-testid="pause-elsewhere"]`))
 	}
 	st, err := pause.New(e.db, e.clock).Check(context.Background(), caseID, 0)
 	if err != nil || !st.Paused || st.Scope != pause.ScopeClient {
