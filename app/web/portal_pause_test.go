@@ -137,7 +137,7 @@ func TestClientPauseFromTheTimeline(t *testing.T) {
 	if !strings.Contains(text(doc, `[data-testid="pause-banner"]`), "client") {
 		t.Errorf("the client's case does not show the client pause: %q", text(doc, `[data-testid="pause-banner"]`))
 	}
-	if doc.Find(`[data-testid="pause-elsewhere"] a[href="` + path + `"]`).Length() != 1 {
+	if doc.Find(`[data-testid="pause-elsewhere"] a[href="`+path+`"]`).Length() != 1 {
 		t.Errorf("the case page does not link to where the client pause is lifted: %q", text(doc, `[data-testid="pause-elsewhere"]`))
 	}
 	st, err := pause.New(e.db, e.clock).Check(context.Background(), caseID, 0)
