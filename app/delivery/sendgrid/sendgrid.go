@@ -22,6 +22,10 @@ import (
 // DefaultBaseURL is SendGrid's global API host.
 const DefaultBaseURL = "https://api.sendgrid.com"
 
+// MaxIdleConns is how many idle connections to SendGrid a Sender keeps for
+// reuse; more than any worker's concurrency.
+const MaxIdleConns = 64
+
 // DefaultTimeout bounds one send when Config.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
 
@@ -85,7 +89,12 @@ func New(cfg Config) (*Sender, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		// http.DefaultTransport keeps 2 idle connections per host: with a
+		// worker sending 20 at once, 18 of every 20 sends would open (and
+		// in production, TLS-handshake) a new connection.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = MaxIdleConns
+		hc = &http.Client{Transport: t}
 	}
 	return &Sender{cfg: cfg, client: &rest.Client{HTTPClient: hc}}, nil
 }

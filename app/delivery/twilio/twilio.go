@@ -23,6 +23,10 @@ import (
 // DefaultBaseURL is Twilio's REST API host.
 const DefaultBaseURL = "https://api.twilio.com"
 
+// MaxIdleConns is how many idle connections to Twilio a Sender keeps for
+// reuse; more than any worker's concurrency.
+const MaxIdleConns = 64
+
 // DefaultTimeout bounds one request when Config.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
 
@@ -117,7 +121,12 @@ func New(cfg Config) (*Sender, error) {
 		s.httpCli = *cfg.HTTPClient
 	}
 	if s.httpCli.Transport == nil {
-		s.httpCli.Transport = http.DefaultTransport
+		// http.DefaultTransport keeps 2 idle connections per host: with a
+		// worker sending 20 at once, most sends would open (and
+		// TLS-handshake) a new connection.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = MaxIdleConns
+		s.httpCli.Transport = t
 	}
 	s.httpCli.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if cfg.BaseURL != "" && strings.TrimRight(cfg.BaseURL, "/") != DefaultBaseURL {
