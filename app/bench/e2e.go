@@ -70,18 +70,21 @@ func runE2E(ctx context.Context, r *runner) (*Report, error) {
 		r.logf("e2e: first error: %s", load.firstErr)
 	}
 	// Let the pipeline finish what was acknowledged.
-	var counts map[string]int64
-	var total int64
 	settle := pick(0, r.o.Quick, 20*time.Second, 60*time.Second)
 	if _, err := waitFor(ctx, settle, func() (bool, error) {
-		var err error
-		counts, total, err = e2eCounts(ctx, e)
+		counts, total, err := e2eCounts(ctx, e)
 		return err == nil && total >= acked.Load() && inFlight(counts) == 0, err
 	}); err != nil {
 		return nil, err
 	}
 	peak := h.peakRSSMB()
 	stopErr := h.stop()
+	// Herald has stopped: the ledger and the provider no longer move, so
+	// the counts below are of one state.
+	counts, total, err := e2eCounts(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	ids, err := e2eEventOf(ctx, e)
 	if err != nil {
 		return nil, err
