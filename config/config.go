@@ -83,6 +83,24 @@ type Config struct {
 	RetrySchedule []time.Duration
 	SettleDelay   time.Duration
 	SweepInterval time.Duration
+
+	// Engagement. UnderperformMinSends, UnderperformOpenRate and
+	// UnderperformSMSDeliveryRate flag a template whose email open rate or
+	// SMS delivery rate (fractions) is under the threshold once it has that
+	// many sends (HERALD_UNDERPERFORM_MIN_SENDS 50, _OPEN_RATE 5%,
+	// _SMS_DELIVERY_RATE 90%). EscalateBefore is how long before a court
+	// date an unopened, unconfirmed reminder becomes a "call the client"
+	// task (HERALD_ESCALATE_BEFORE, 24h). CheckinLinkTTL is how long an
+	// emailed check-in link can be answered (HERALD_CHECKIN_LINK_TTL, 336h).
+	// SMSKeywordReplies says who answers STOP/START/HELP when Twilio's
+	// Advanced Opt-Out did not: "twilio" (its keyword handling, the
+	// default) or "herald" (TwiML, for numbers with Twilio's handling off).
+	UnderperformMinSends        int
+	UnderperformOpenRate        float64
+	UnderperformSMSDeliveryRate float64
+	EscalateBefore              time.Duration
+	CheckinLinkTTL              time.Duration
+	SMSKeywordReplies           string
 	// SweepGrace is how long a due message must be overdue before the
 	// sweeper re-enqueues it (HERALD_SWEEP_GRACE, 30s), so a healthy queue is
 	// not doubled. SendLease is how long a claimed message may stay in
@@ -195,6 +213,12 @@ func Load(getenv func(string) string) (Config, error) {
 			OIDCName:           l.str("HERALD_OIDC_NAME", "Single sign-on"),
 		},
 	}
+	c.UnderperformMinSends = l.int("HERALD_UNDERPERFORM_MIN_SENDS", 50)
+	c.UnderperformOpenRate = l.percent("HERALD_UNDERPERFORM_OPEN_RATE", "5%")
+	c.UnderperformSMSDeliveryRate = l.percent("HERALD_UNDERPERFORM_SMS_DELIVERY_RATE", "90%")
+	c.EscalateBefore = l.duration("HERALD_ESCALATE_BEFORE", "24h")
+	c.CheckinLinkTTL = l.duration("HERALD_CHECKIN_LINK_TTL", "336h")
+	c.SMSKeywordReplies = l.str("HERALD_SMS_KEYWORD_REPLIES", "twilio")
 	if _, set := lookup(getenv, "HERALD_DEV_LOGIN"); !set {
 		c.DevLogin = c.Env == EnvDev
 	}
@@ -302,6 +326,26 @@ func (c Config) Validate() []string {
 	}
 	if c.ReconcileGrace < time.Second {
 		add("HERALD_RECONCILE_GRACE: %s is too short; use at least 1s", c.ReconcileGrace)
+	}
+	if c.UnderperformMinSends < 1 {
+		add("HERALD_UNDERPERFORM_MIN_SENDS: %d is too small; use at least 1 (e.g. 50)", c.UnderperformMinSends)
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"HERALD_UNDERPERFORM_OPEN_RATE", c.UnderperformOpenRate}, {"HERALD_UNDERPERFORM_SMS_DELIVERY_RATE", c.UnderperformSMSDeliveryRate}} {
+		if r.v <= 0 || r.v > 1 {
+			add("%s: %g%% is out of range; use a percentage above 0 and at most 100, e.g. 5%%", r.name, r.v*100)
+		}
+	}
+	if c.EscalateBefore < time.Hour || c.EscalateBefore > 30*24*time.Hour {
+		add("HERALD_ESCALATE_BEFORE: %s is out of range; use 1h to 720h (e.g. 24h)", c.EscalateBefore)
+	}
+	if c.CheckinLinkTTL < time.Hour || c.CheckinLinkTTL > 90*24*time.Hour {
+		add("HERALD_CHECKIN_LINK_TTL: %s is out of range; use 1h to 2160h (e.g. 336h, two weeks)", c.CheckinLinkTTL)
+	}
+	if c.SMSKeywordReplies != "twilio" && c.SMSKeywordReplies != "herald" {
+		add("HERALD_SMS_KEYWORD_REPLIES: %q is not an option; use twilio (Twilio answers STOP/START/HELP) or herald (Twilio's keyword handling is off)", c.SMSKeywordReplies)
 	}
 	if len(c.RetrySchedule) == 0 {
 		add("HERALD_RETRY_SCHEDULE: needs at least one duration; e.g. 1m,5m,30m")

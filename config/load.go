@@ -135,3 +135,17 @@ func (l *loader) weekdays(name, def string) []time.Weekday {
 	}
 	return out
 }
+
+// percent reads a percentage such as "5", "5%" or "2.5%" as a fraction (0.05).
+func (l *loader) percent(name, def string) float64 {
+	parse := func(v string) (float64, error) {
+		return strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "%")), 64)
+	}
+	v := l.str(name, def)
+	p, err := parse(v)
+	if err != nil {
+		l.errs = append(l.errs, fmt.Sprintf("%s: %q is not a percentage; e.g. 5%% or 2.5%%", name, v))
+		p, _ = parse(def)
+	}
+	return p / 100
+}

@@ -57,6 +57,10 @@ type domain struct {
 	poller    *poll.Poller
 	// writeback is nil when neither Clio nor HERALD_WRITEBACK_URL is set.
 	writeback jobs.WritebackSweeper
+
+	// checkinLinks signs the emailed satisfaction check-in links; nil
+	// without HERALD_SESSION_SECRET.
+	checkinLinks *engagement.CheckinLinks
 }
 
 // newDomain builds the domain services in dependency order. Its errors
@@ -74,13 +78,15 @@ func newDomain(d *deps) (*domain, error) {
 		portal:   portal.New(db, clk, cfg.Location()),
 	}
 	m.templates = content.New(db, m.engine, clk, cfg.DefaultLang)
+	m.checkinLinks = newCheckinLinks(cfg, d.log)
 	m.settings = settings.New(db, clk, firmSettings(cfg), settings.Options{RequireHTTPS: cfg.Env == config.EnvProd, Region: cfg.DefaultRegion})
 	m.ruleEditor = rules.NewEditor(db, clk, m.templates)
 	m.planner = rules.NewPlanner(rules.Deps{
 		DB:    db,
 		Clock: clk,
 		Config: rules.Config{SettleDelay: cfg.SettleDelay, FirmName: cfg.FirmName, FirmPhone: cfg.FirmPhone,
-			PortalURL: cfg.PublicURL, DefaultLang: cfg.DefaultLang, FirmLocation: cfg.Location()},
+			PortalURL: cfg.PublicURL, DefaultLang: cfg.DefaultLang, FirmLocation: cfg.Location(),
+			CheckinLink: checkinLinkFunc(m.checkinLinks)},
 		Pauses:    m.pauses,
 		OptOuts:   m.consent,
 		Templates: m.templates,
@@ -194,8 +200,8 @@ func (m *domain) buildDelivery(d *deps) error {
 		smsLookup = tw
 	}
 	eng, err := engagement.New(engagement.Deps{DB: d.db, Ledger: m.ledger, Consent: m.consent,
-		Pauses: m.pauses, Lookup: smsLookup, Enqueuer: d.jobs, Clock: d.clock, Log: d.log},
-		engagement.Config{FirmName: cfg.FirmName, FirmPhone: cfg.FirmPhone})
+		Pauses: m.pauses, Lookup: smsLookup, Enqueuer: d.jobs, Clock: d.clock, Log: d.log, Checkin: m.checkinLinks},
+		engagementConfig(cfg))
 	if err != nil {
 		return fmt.Errorf("engagement wiring is incomplete: %w", err)
 	}

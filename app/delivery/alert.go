@@ -21,6 +21,16 @@ import (
 // AlertGap across every process, carrying the counts since the last one. A
 // batch is marked alerted only when at least one channel succeeded. It
 // returns how many dead letters the alert reported (0 when none was sent).
+//
+// Alerts deliberately bypass the message ledger: they are not ledger rows
+// (and carry message id 0, so their SendGrid events are stored unmatched).
+// An alert exists because the path that sends client messages is failing;
+// routed through that path it would wait behind the same retries, leases,
+// pauses, quiet hours and queue that produced the dead letters, and could
+// itself end as a dead letter that raises another alert. Its trace is
+// elsewhere: every dead letter it reports is stamped alerted_at in the
+// same transaction, the settings row delivery.last_alert keeps when and how
+// many, and each attempt logs one delivery.alert line.
 func (s *Service) Alert(ctx context.Context) (int, error) {
 	t, _ := s.tunables(ctx) // a read failure falls back to the last known recipients
 	if len(t.alertEmails) == 0 && t.alertWebhook == "" {

@@ -97,3 +97,58 @@ func TestAlertsAreBatchedPerMinute(t *testing.T) {
 		t.Errorf("dead letters = %d, want 3 (alerting does not resolve them)", len(dl.Items))
 	}
 }
+
+// TestFailedAlertIsRetriedWithEverything checks an alert no channel could
+// deliver marks nothing: the next run reports the same dead letters (with
+// any new ones), and alerts never become ledger messages (they bypass the
+// ledger so they do not depend on the path that is failing).
+func TestFailedAlertIsRetriedWithEverything(t *testing.T) {
+	var mu sync.Mutex
+	status := http.StatusInternalServerError
+	var texts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		if status == http.StatusOK {
+			texts = append(texts, string(b))
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	h := newHarness(t, func(c *delivery.Config) { c.AlertWebhook = srv.URL; c.AlertEmails = nil })
+	ctx := context.Background()
+	invalid := providertest.TwilioError(http.StatusBadRequest, 21211, "The 'To' number is not a valid phone number.")
+	h.tw.Enqueue(invalid, invalid)
+	first := h.sms(t)
+	h.deliver(t, first)
+	before := countMessages(t, h)
+
+	if n, err := h.svc.Alert(ctx); err == nil || n != 0 || !strings.Contains(err.Error(), "500") {
+		t.Fatalf("Alert with the webhook down = %d, %v; want an error naming the 500 and nothing reported", n, err)
+	}
+	h.clk.Advance(10 * time.Second) // a failed alert does not start the one-minute gap
+	second := h.sms(t)
+	h.deliver(t, second)
+	mu.Lock()
+	status = http.StatusOK
+	mu.Unlock()
+	if n, err := h.svc.Alert(ctx); err != nil || n != 2 {
+		t.Fatalf("Alert after the webhook recovered = %d, %v; want both dead letters", n, err)
+	}
+	if len(texts) != 1 || !strings.Contains(texts[0], "2 dead") {
+		t.Errorf("webhook posts = %q, want one counting 2 dead", texts)
+	}
+	if got := countMessages(t, h); got != before+1 {
+		t.Errorf("ledger messages = %d, want %d (the second SMS only; alerts are not ledger rows)", got, before+1)
+	}
+}
+
+func countMessages(t *testing.T, h *harness) int {
+	t.Helper()
+	var n int
+	if err := h.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

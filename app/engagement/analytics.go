@@ -10,7 +10,8 @@ import (
 	"github.com/heraldhq/herald/app/derrors"
 )
 
-// Underperformer thresholds (defaults of AnalyticsOptions).
+// Underperformer thresholds by default (Config overrides them from
+// HERALD_UNDERPERFORM_*; AnalyticsOptions per call).
 const (
 	DefaultMinSends        = 50
 	DefaultMinOpenRate     = 0.05
@@ -21,8 +22,9 @@ const (
 type AnalyticsOptions struct {
 	// From and To bound the messages' send time: From <= sent_at < To.
 	From, To time.Time
-	// MinSends is how many sends a template needs before it can be flagged
-	// (50); MinOpenRate applies to email (0.05), MinDeliveryRate to SMS (0.90).
+	// MinSends is how many sends a template needs before it can be flagged;
+	// MinOpenRate applies to email, MinDeliveryRate to SMS. Zero takes the
+	// service's Config (by default 50, 0.05 and 0.90).
 	MinSends        int
 	MinOpenRate     float64
 	MinDeliveryRate float64
@@ -108,13 +110,13 @@ func (s *Service) TemplateAnalytics(ctx context.Context, o AnalyticsOptions) ([]
 		return nil, derrors.Invalid("from", "is not before to", "give a period with from < to")
 	}
 	if o.MinSends <= 0 {
-		o.MinSends = DefaultMinSends
+		o.MinSends = s.cfg.MinSends
 	}
 	if o.MinOpenRate <= 0 {
-		o.MinOpenRate = DefaultMinOpenRate
+		o.MinOpenRate = s.cfg.MinOpenRate
 	}
 	if o.MinDeliveryRate <= 0 {
-		o.MinDeliveryRate = DefaultMinDeliveryRate
+		o.MinDeliveryRate = s.cfg.MinDeliveryRate
 	}
 	rows, err := s.d.DB.Pool.Query(ctx, templateStatsSQL, o.From, o.To)
 	if err != nil {

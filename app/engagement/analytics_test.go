@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,35 @@ func TestTemplateAnalytics(t *testing.T) {
 	}
 	if fmt.Sprint(flagged) != "[satisfaction_checkin/sms v1 welcome/email v1 welcome/sms v1]" {
 		t.Errorf("flagged with MinSends 40 = %v", flagged)
+	}
+	// Thresholds configured for the service (HERALD_UNDERPERFORM_*) apply
+	// when a call names none: 40 sends, 25% opens, 80% SMS delivery.
+	tuned, err := engagement.New(engagement.Deps{DB: e.db, Ledger: e.ledger, Consent: e.consent, Pauses: e.pauses,
+		Enqueuer: e.enq, Clock: e.clk}, engagement.Config{MinSends: 40, MinOpenRate: 0.25, MinDeliveryRate: 0.8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th := tuned.Thresholds(); th.MinSends != 40 || th.MinOpenRate != 0.25 || th.MinDeliveryRate != 0.8 {
+		t.Errorf("Thresholds() = %+v, want the configured ones", th)
+	}
+	got, err = tuned.TemplateAnalytics(context.Background(), engagement.AnalyticsOptions{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged = nil
+	for _, s := range got {
+		if s.Underperforming {
+			flagged = append(flagged, fmt.Sprintf("%s/%s v%d", s.TemplateKey, s.Channel, s.Version))
+		}
+	}
+	if fmt.Sprint(flagged) != "[court_reminder_1d/email v1 satisfaction_checkin/sms v1 welcome/email v1]" {
+		t.Errorf("flagged with the configured thresholds = %v", flagged)
+	}
+	for _, bad := range []engagement.Config{{MinSends: -1}, {MinOpenRate: 1.5}, {MinDeliveryRate: -0.1}, {EscalateBefore: -time.Hour}} {
+		if _, err := engagement.New(engagement.Deps{DB: e.db, Ledger: e.ledger, Consent: e.consent, Pauses: e.pauses,
+			Enqueuer: e.enq, Clock: e.clk}, bad); err == nil || !strings.Contains(err.Error(), "HERALD_") {
+			t.Errorf("New(%+v) = %v, want an error naming the variable", bad, err)
+		}
 	}
 	if _, err := e.svc.TemplateAnalytics(context.Background(), engagement.AnalyticsOptions{From: to, To: from}); !errorsIs(err, derrors.InvalidArgument) {
 		t.Errorf("from after to: %v, want InvalidArgument", err)

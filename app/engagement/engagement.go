@@ -87,6 +87,13 @@ type Config struct {
 	AnswerWindow time.Duration
 	// LowScore is the highest check-in score that creates a staff task (6).
 	LowScore int
+	// MinSends, MinOpenRate and MinDeliveryRate flag a template as
+	// underperforming (TemplateAnalytics): at least MinSends sends (50) and
+	// an email open rate under MinOpenRate (0.05) or an SMS delivery rate
+	// under MinDeliveryRate (0.90). Rates are fractions in (0, 1].
+	MinSends        int
+	MinOpenRate     float64
+	MinDeliveryRate float64
 	// Batch bounds each sweep run (200).
 	Batch int
 }
@@ -113,6 +120,36 @@ func (c *Config) defaults() {
 	if c.Batch == 0 {
 		c.Batch = 200
 	}
+	if c.MinSends == 0 {
+		c.MinSends = DefaultMinSends
+	}
+	if c.MinOpenRate == 0 {
+		c.MinOpenRate = DefaultMinOpenRate
+	}
+	if c.MinDeliveryRate == 0 {
+		c.MinDeliveryRate = DefaultMinDeliveryRate
+	}
+}
+
+// validate names the first setting out of range (after defaults).
+func (c Config) validate() error {
+	switch {
+	case c.MinSends < 1:
+		return fmt.Errorf("engagement: MinSends %d must be at least 1 (HERALD_UNDERPERFORM_MIN_SENDS)", c.MinSends)
+	case c.MinOpenRate <= 0 || c.MinOpenRate > 1:
+		return fmt.Errorf("engagement: MinOpenRate %g must be in (0, 1] (HERALD_UNDERPERFORM_OPEN_RATE)", c.MinOpenRate)
+	case c.MinDeliveryRate <= 0 || c.MinDeliveryRate > 1:
+		return fmt.Errorf("engagement: MinDeliveryRate %g must be in (0, 1] (HERALD_UNDERPERFORM_SMS_DELIVERY_RATE)", c.MinDeliveryRate)
+	case c.EscalateBefore < 0:
+		return fmt.Errorf("engagement: EscalateBefore %s must not be negative (HERALD_ESCALATE_BEFORE)", c.EscalateBefore)
+	}
+	return nil
+}
+
+// Thresholds returns the configured underperformer thresholds, for screens
+// that explain the flag.
+func (s *Service) Thresholds() AnalyticsOptions {
+	return AnalyticsOptions{MinSends: s.cfg.MinSends, MinOpenRate: s.cfg.MinOpenRate, MinDeliveryRate: s.cfg.MinDeliveryRate}
 }
 
 // Deps are the collaborators of the engagement service.
@@ -147,6 +184,9 @@ func New(d Deps, cfg Config) (*Service, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	cfg.defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	return &Service{d: d, cfg: cfg}, nil
 }
 

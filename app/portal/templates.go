@@ -86,5 +86,8 @@ func (r *Reader) PreviewVars(ctx context.Context, caseID int64, firm FirmVars) (
 	if err != nil {
 		return render.Vars{}, fmt.Errorf("%w: preview variables: %w", derrors.Unavailable, err)
 	}
+	// A send signs a check-in link per message (rules.Config.CheckinLink);
+	// a preview shows where it goes without issuing a working one.
+	v.CheckinLink = firm.PortalURL + "/checkin/preview"
 	return v, nil
 }
