@@ -24,6 +24,10 @@ const (
 	PermSettings      Permission = "settings"       // firm info, SMS window, retries, alert recipients
 	PermQueues        Permission = "queues"         // asynq queue view
 	PermUsers         Permission = "users"          // staff users and roles
+	PermAnalytics     Permission = "analytics"      // engagement per template, rate charts
+	PermReply         Permission = "replies.send"   // answer a client's text from the conversation view
+	PermHeld          Permission = "held"           // held messages: list, release, cancel
+	PermSendNow       Permission = "held.send_now"  // send an SMS held for the window now, with a reason
 )
 
 // permissions is the role table of issue 6: admin does everything; attorneys
@@ -45,6 +49,10 @@ var permissions = map[Permission][]string{
 	PermSettings:      {RoleAdmin},
 	PermQueues:        {RoleAdmin, RoleOps},
 	PermUsers:         {RoleAdmin},
+	PermAnalytics:     {RoleAdmin, RoleAttorney, RoleParalegal, RoleOps},
+	PermReply:         {RoleAdmin, RoleParalegal},
+	PermHeld:          {RoleAdmin, RoleAttorney, RoleParalegal},
+	PermSendNow:       {RoleAdmin},
 }
 
 // RolesFor returns the roles allowed p; an unknown permission allows only admin.

@@ -46,8 +46,9 @@ func (s *Service) run(ctx context.Context, c ledger.Claimed, now time.Time) resu
 	}
 }
 
-// check applies staleness, pause, opt-out and the SMS window. It reports
-// stop=true when the message must not be sent now, with the outcome recorded.
+// check applies staleness, pause, opt-out and the SMS window (unless an
+// admin released the message from it). It reports stop=true when the
+// message must not be sent now, with the outcome recorded.
 func (s *Service) check(ctx context.Context, c ledger.Claimed, now time.Time) (result, bool) {
 	if c.Kind == "reminder" {
 		switch {
@@ -72,7 +73,8 @@ func (s *Service) check(ctx context.Context, c ledger.Claimed, now time.Time) (r
 	if out {
 		return s.cancel(ctx, c, now, "opted_out", "the recipient opted out of "+c.Channel), true
 	}
-	if c.Channel == ChannelSMS {
+	// An admin may send one SMS outside the window (ledger.ReleaseWindow).
+	if c.Channel == ChannelSMS && !strings.HasPrefix(c.HoldReason, ledger.HoldWindowReleased) {
 		t, err := s.tunables(ctx)
 		if err != nil {
 			return s.release(ctx, c, now, fmt.Errorf("read the SMS window setting: %w", err)), true

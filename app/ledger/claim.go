@@ -33,7 +33,8 @@ type Claimed struct {
 // claimSQL moves a due message to sending with a lease and opens its attempt
 // row, in one statement: the hot path of delivery.
 const claimSQL = `WITH c AS (
-	UPDATE messages SET status = 'sending', claimed_until = $3, attempts = attempts + 1, updated_at = $2, hold_reason = ''
+	UPDATE messages SET status = 'sending', claimed_until = $3, attempts = attempts + 1, updated_at = $2,
+		hold_reason = CASE WHEN hold_reason LIKE 'window_released%' THEN hold_reason ELSE '' END
 	WHERE id = $1 AND due_at <= $2
 	  AND (status IN ('pending', 'scheduled', 'failed_retrying') OR (status = 'held' AND hold_reason LIKE 'quiet_hours%'))
 	RETURNING *

@@ -42,9 +42,13 @@ const (
 // Hold reasons are prefixes of messages.hold_reason. A message held for
 // HoldQuietHours wakes by itself at due_at (the next window opening); one held
 // for HoldPaused waits for a human and is never sent later on its own.
+// HoldWindowReleased marks a message an admin sent outside the SMS window
+// (ReleaseWindow): the claim keeps it, and delivery skips the window check
+// for that message only.
 const (
-	HoldQuietHours = "quiet_hours"
-	HoldPaused     = "paused"
+	HoldQuietHours     = "quiet_hours"
+	HoldPaused         = "paused"
+	HoldWindowReleased = "window_released"
 )
 
 // ErrNotFound is returned for an unknown message id; it wraps derrors.NotFound.
