@@ -130,29 +130,27 @@ func (f *TimelineFilter) check() error {
 	return nil
 }
 
-// Timeline returns the timeline of client clientID.
+// Timeline returns the timeline of client clientID. Its sections are read
+// in one round trip (a pgx batch), the attempts and provider statuses of its
+// messages in two more.
 func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) (Timeline, error) {
 	if err := f.check(); err != nil {
 		return Timeline{}, err
 	}
-	var exists bool
-	if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, clientID).Scan(&exists); err != nil {
-		return Timeline{}, dbErr("timeline", err)
-	}
-	if !exists {
-		return Timeline{}, fmt.Errorf("client %d: %w", clientID, derrors.NotFound)
-	}
 	t := Timeline{ClientID: clientID, Events: []TimelineEvent{}, Decisions: []Decision{}, Messages: []TimelineMessage{},
 		Replies: []Reply{}, Consent: []consent.ExportEntry{}}
+	var exists bool
+	var msgs []Message
+	b := &pgx.Batch{}
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, clientID).QueryRow(func(r pgx.Row) error { return r.Scan(&exists) })
 	onlyMessages := f.Status != ""
-	var err error
 	if !onlyMessages && f.Channel == "" {
 		// Each of the client's cases gives its newest events through
 		// inbound_events_case; the page is the newest of those.
 		q := section{f: f}
 		inner := `SELECT e.id, e.case_id, e.source, e.event_id, e.event_type, e.status, e.error, e.occurred_at, e.received_at,
 			e.processed_at FROM inbound_events e WHERE e.case_id = c.id AND ` + q.window(KindEvent, "e.received_at", "e.id")
-		t.Events, err = collect(ctx, s, "timeline events", `SELECT e.* FROM cases c CROSS JOIN LATERAL (`+inner+`) e
+		queue(b, &t.Events, `SELECT e.* FROM cases c CROSS JOIN LATERAL (`+inner+`) e
 			WHERE c.client_id = `+q.arg(clientID)+q.and("c.id = ", f.CaseID)+q.order("e.received_at", "e.id"), q.args,
 			func(r pgx.CollectableRow) (TimelineEvent, error) {
 				var e TimelineEvent
@@ -160,9 +158,6 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 					&e.OccurredAt, &e.ReceivedAt, &e.ProcessedAt)
 				return e, err
 			})
-		if err != nil {
-			return Timeline{}, err
-		}
 	}
 	if !onlyMessages {
 		q := section{f: f}
@@ -171,60 +166,54 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 		if f.Channel != "" {
 			sql += ` AND d.channel IN ('', ` + q.arg(f.Channel) + `)`
 		}
-		sql += ` AND ` + q.window(KindDecision, "d.created_at", "d.id")
-		t.Decisions, err = collect(ctx, s, "timeline decisions", sql, q.args, func(r pgx.CollectableRow) (Decision, error) {
+		queue(b, &t.Decisions, sql+` AND `+q.window(KindDecision, "d.created_at", "d.id"), q.args, func(r pgx.CollectableRow) (Decision, error) {
 			var d Decision
 			err := r.Scan(&d.ID, &d.CaseID, &d.InboundEventID, &d.RuleKey, &d.Trigger, &d.Result, &d.Reason, &d.Channel, &d.Actor, &d.CreatedAt)
 			return d, err
 		})
-		if err != nil {
-			return Timeline{}, err
-		}
 	}
-	if err := s.timelineMessages(ctx, &t, f); err != nil {
+	q := section{f: f}
+	queue(b, &msgs, `SELECT `+messageCols+` FROM messages m WHERE m.client_id = `+q.arg(clientID)+q.and("m.case_id = ", f.CaseID)+
+		q.and("m.channel = ", f.Channel)+q.and("m.status = ", f.Status)+` AND `+q.window(KindMessage, "m.created_at", "m.id"), q.args,
+		func(r pgx.CollectableRow) (Message, error) {
+			var m Message
+			return m, scanMessage(r, &m)
+		})
+	if !onlyMessages {
+		q := section{f: f}
+		queue(b, &t.Replies, `SELECT r.id, r.case_id, r.channel, r.from_address, r.body, r.intent, r.created_at FROM inbound_messages r
+			WHERE r.client_id = `+q.arg(clientID)+q.and("r.case_id = ", f.CaseID)+q.and("r.channel = ", f.Channel)+
+			` AND `+q.window(KindReply, "r.created_at", "r.id"), q.args, func(r pgx.CollectableRow) (Reply, error) {
+			var m Reply
+			err := r.Scan(&m.ID, &m.CaseID, &m.Channel, &m.FromAddress, &m.Body, &m.Intent, &m.CreatedAt)
+			return m, err
+		})
+	}
+	if !onlyMessages && f.CaseID == 0 {
+		q := section{f: f}
+		queue(b, &t.Consent, `SELECT k.id, k.created_at, k.channel, k.address, k.action, k.source, k.text, k.actor, k.client_id
+			FROM consent_events k WHERE k.client_id = `+q.arg(clientID)+q.and("k.channel = ", f.Channel)+
+			` AND `+q.window(KindConsent, "k.created_at", "k.id"), q.args, func(r pgx.CollectableRow) (consent.ExportEntry, error) {
+			var c consent.ExportEntry
+			err := r.Scan(&c.ID, &c.At, &c.Channel, &c.Address, &c.Action, &c.Source, &c.Text, &c.Actor, &c.ClientID)
+			return c, err
+		})
+	}
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return Timeline{}, dbErr("timeline", err)
+	}
+	if !exists {
+		return Timeline{}, fmt.Errorf("client %d: %w", clientID, derrors.NotFound)
+	}
+	if err := s.messageHistory(ctx, &t, msgs); err != nil {
 		return Timeline{}, err
 	}
-	if onlyMessages {
-		return t, nil
-	}
-	q := section{f: f}
-	sql := `SELECT r.id, r.case_id, r.channel, r.from_address, r.body, r.intent, r.created_at FROM inbound_messages r
-		WHERE r.client_id = ` + q.arg(clientID) + q.and("r.case_id = ", f.CaseID) + q.and("r.channel = ", f.Channel) +
-		` AND ` + q.window(KindReply, "r.created_at", "r.id")
-	t.Replies, err = collect(ctx, s, "timeline replies", sql, q.args, func(r pgx.CollectableRow) (Reply, error) {
-		var m Reply
-		err := r.Scan(&m.ID, &m.CaseID, &m.Channel, &m.FromAddress, &m.Body, &m.Intent, &m.CreatedAt)
-		return m, err
-	})
-	if err != nil || f.CaseID != 0 {
-		return t, err
-	}
-	q = section{f: f}
-	sql = `SELECT k.id, k.created_at, k.channel, k.address, k.action, k.source, k.text, k.actor, k.client_id FROM consent_events k
-		WHERE k.client_id = ` + q.arg(clientID) + q.and("k.channel = ", f.Channel) + ` AND ` + q.window(KindConsent, "k.created_at", "k.id")
-	t.Consent, err = collect(ctx, s, "timeline consent", sql, q.args, func(r pgx.CollectableRow) (consent.ExportEntry, error) {
-		var c consent.ExportEntry
-		err := r.Scan(&c.ID, &c.At, &c.Channel, &c.Address, &c.Action, &c.Source, &c.Text, &c.Actor, &c.ClientID)
-		return c, err
-	})
-	return t, err
+	return t, nil
 }
 
-func (s *Store) timelineMessages(ctx context.Context, t *Timeline, f TimelineFilter) error {
-	q := section{f: f}
-	sql := `SELECT ` + messageCols + ` FROM messages m WHERE m.client_id = ` + q.arg(t.ClientID) + q.and("m.case_id = ", f.CaseID) +
-		q.and("m.channel = ", f.Channel) + q.and("m.status = ", f.Status) + ` AND ` + q.window(KindMessage, "m.created_at", "m.id")
-	rows, err := s.db.Pool.Query(ctx, sql, q.args...)
-	if err != nil {
-		return dbErr("timeline messages", err)
-	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
-		var m Message
-		return m, scanMessage(r, &m)
-	})
-	if err != nil {
-		return dbErr("timeline messages", err)
-	}
+// messageHistory adds msgs to t with each one's attempts and provider
+// events.
+func (s *Store) messageHistory(ctx context.Context, t *Timeline, msgs []Message) error {
 	ids := make([]int64, len(msgs))
 	index := make(map[int64]int, len(msgs))
 	for i, m := range msgs {
@@ -243,7 +232,7 @@ func (s *Store) timelineMessages(ctx context.Context, t *Timeline, f TimelineFil
 		tm := &t.Messages[index[a.MessageID]]
 		tm.Attempts = append(tm.Attempts, a)
 	}
-	rows, err = s.db.Pool.Query(ctx, `SELECT message_id, id, provider, provider_event_id, event_type, machine_open, occurred_at, received_at
+	rows, err := s.db.Pool.Query(ctx, `SELECT message_id, id, provider, provider_event_id, event_type, machine_open, occurred_at, received_at
 		FROM provider_events WHERE message_id = ANY($1) ORDER BY message_id, COALESCE(occurred_at, received_at), id`, ids)
 	if err != nil {
 		return dbErr("timeline provider events", err)
@@ -261,17 +250,14 @@ func (s *Store) timelineMessages(ctx context.Context, t *Timeline, f TimelineFil
 	return dbErr("timeline provider events", rows.Err())
 }
 
-// collect runs one section's query and scans its rows.
-func collect[T any](ctx context.Context, s *Store, what, sql string, args []any, scan pgx.RowToFunc[T]) ([]T, error) {
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, dbErr(what, err)
-	}
-	out, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return nil, dbErr(what, err)
-	}
-	return out, nil
+// queue adds a section's query to b; its rows are scanned into dst when
+// the batch is read.
+func queue[T any](b *pgx.Batch, dst *[]T, sql string, args []any, scan pgx.RowToFunc[T]) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectRows(rows, scan)
+		*dst = out
+		return err
+	})
 }
 
 // section builds the query of one timeline section with only the
@@ -332,7 +318,8 @@ func (q *section) window(kind, atCol, idCol string) string {
 	return strings.Join(conds, " AND ") + q.order(atCol, idCol)
 }
 
-// order is the merged timeline's order and the section's limit.
+// order is the merged timeline's order and the section's limit, a literal
+// so that a generic plan knows how few rows a page reads.
 func (q *section) order(atCol, idCol string) string {
-	return " ORDER BY " + atCol + " DESC, " + idCol + " DESC LIMIT " + q.arg(q.f.Limit)
+	return " ORDER BY " + atCol + " DESC, " + idCol + " DESC LIMIT " + strconv.Itoa(q.f.Limit)
 }

@@ -66,7 +66,7 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 		return page, err
 	}
 	var where []string
-	args := map[string]any{"now": r.clock.Now(), "limit": f.Limit + 1, "firm": firmPaused}
+	args := map[string]any{"now": r.clock.Now(), "firm": firmPaused}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		cond, err := r.searchCondition(ctx, q, args)
 		if err != nil {
@@ -109,7 +109,9 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if len(where) > 0 {
 		pageSQL += " WHERE " + strings.Join(where, " AND ")
 	}
-	pageSQL += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`
+	// The limit is a literal: as a parameter, a prepared statement's
+	// generic plan would guess a tenth of the table and hash-join it all.
+	pageSQL += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT ` + strconv.Itoa(f.Limit+1)
 	sql := `SELECT c.id, c.external_id, coalesce(c.case_number, '') AS case_number, c.client_id,
 			trim(coalesce(cl.first_name, '') || ' ' || coalesce(cl.last_name, '')) AS client_name,
 			coalesce(c.status, '') AS status, coalesce(cs.label, '') AS status_label, coalesce(c.status_raw, '') AS status_raw,

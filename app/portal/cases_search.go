@@ -2,12 +2,14 @@ package portal
 
 import (
 	"context"
+	"strconv"
 )
 
-// searchDense is how many matching cases make a search dense: the list
-// then walks cases newest first and keeps the matches (it meets a page of
-// them soon), where a sparse search collects its few matches and sorts
-// them. Either way a page costs at most about this many case reads.
+// searchDense is how many matches (cases by number or CMS id, clients by
+// name) make a search dense: the list then walks cases newest first and
+// keeps the matches (it meets a page of them soon), where a sparse search
+// collects its few matches and sorts them. Either way a page costs at most
+// about this many case reads.
 const searchDense = 1000
 
 // searchArms are the ways a case matches search @q: its case number starts
@@ -26,10 +28,9 @@ func (r *Reader) searchCondition(ctx context.Context, q string, args map[string]
 	args["q"] = q
 	args["qprefix"] = likeEscape(q) + "%"
 	args["qsub"] = "%" + likeEscape(q) + "%"
-	args["dense"] = searchDense
 	var n int64
-	if err := r.scan(ctx, "search size", &n, `SELECT count(*) FROM (`+numberArm+` UNION ALL `+cmsArm+`
-		UNION ALL SELECT k.id FROM cases k WHERE k.client_id IN (`+nameArm+`) LIMIT @dense) s`, args); err != nil {
+	if err := r.scan(ctx, "search size", &n, `SELECT count(*) FROM (`+numberArm+` UNION ALL `+cmsArm+` UNION ALL `+nameArm+`
+		LIMIT `+strconv.Itoa(searchDense)+`) s`, args); err != nil {
 		return "", err
 	}
 	if n >= searchDense {

@@ -154,10 +154,12 @@ func TestCasesFilters(t *testing.T) {
 func TestCasesSearchDenseAndSparse(t *testing.T) {
 	db, exec := newDB(t)
 	ctx := context.Background()
+	// 1,200 clients (1,197 Garcia: dense by name; 3 Okonkwo: sparse) and
+	// 1,400 cases on client 1 + g % 1200 numbered 2026-CV-00001 … 01400.
 	exec(`INSERT INTO clients (source, external_id, first_name, last_name)
-		SELECT 'generic', 'c' || g, 'Ana', CASE WHEN g <= 3 THEN 'Okonkwo' ELSE 'Garcia' END FROM generate_series(1, 700) g`)
+		SELECT 'generic', 'c' || g, 'Ana', CASE WHEN g <= 3 THEN 'Okonkwo' ELSE 'Garcia' END FROM generate_series(1, 1200) g ORDER BY g`)
 	exec(`INSERT INTO cases (source, external_id, client_id, case_number, snapshot, updated_at)
-		SELECT 'generic', 'k' || g, 1 + g % 700, '2026-CV-' || lpad(g::text, 5, '0'), '{}', $1::timestamptz - g * interval '1 second'
+		SELECT 'generic', 'k' || g, 1 + g % 1200, '2026-CV-' || lpad(g::text, 5, '0'), '{}', $1::timestamptz - g * interval '1 second'
 		FROM generate_series(1, 1400) g`, now)
 	r := portal.New(db, clock.NewFake(now), time.UTC)
 	walk := func(q string) (n int, pages int) {
@@ -186,10 +188,11 @@ func TestCasesSearchDenseAndSparse(t *testing.T) {
 		q            string
 		cases, pages int
 	}{
-		{"garcia", 1394, 7},     // dense: 697 clients with two cases each
-		{"okonkwo", 6, 1},       // sparse
-		{"2026-cv-00", 999, 5},  // dense by number: 00001 … 00999
-		{"2026-CV-01400", 1, 1}, // sparse by number
+		{"garcia", 1395, 7},     // dense by name
+		{"okonkwo", 5, 1},       // sparse by name
+		{"2026-cv-0", 1400, 7},  // dense by number
+		{"2026-cv-00", 999, 5},  // sparse by number: 00001 … 00999
+		{"2026-CV-01400", 1, 1}, // one number
 		{" k77 ", 1, 1},         // a CMS id, whole
 	} {
 		if n, pages := walk(tt.q); n != tt.cases || pages != tt.pages {

@@ -53,11 +53,22 @@ type portalEnv struct {
 func newPortal(t *testing.T, edit ...func(*web.Deps)) *portalEnv {
 	t.Helper()
 	db, _ := storetest.NewDB(t)
+	clk := clock.NewFake(portalNow)
+	d := portalDeps(t, db, clk)
+	for _, e := range edit {
+		e(&d)
+	}
+	return &portalEnv{t: t, app: web.New(d), db: db, clock: clk, ps: d.Services.Portal, deps: d}
+}
+
+// portalDeps wires the portal and the services it shares with the API over
+// db, in the firm's zone America/Chicago.
+func portalDeps(t testing.TB, db *store.DB, clk *clock.Fake) web.Deps {
+	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewFake(portalNow)
 	loc, _ := time.LoadLocation("America/Chicago")
 	engine := render.New(render.Options{Now: clk.Now, FirmLocation: loc})
 	ps := &web.PortalServices{
@@ -72,7 +83,7 @@ func newPortal(t *testing.T, edit ...func(*web.Deps)) *portalEnv {
 		Tasks:     tasks.New(db, clk),
 	}
 	led := ledger.New(db, clk)
-	d := web.Deps{
+	return web.Deps{
 		Config:  cfg,
 		DB:      db,
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -86,10 +97,6 @@ func newPortal(t *testing.T, edit ...func(*web.Deps)) *portalEnv {
 			DeadLetterRetrier: led,
 		},
 	}
-	for _, e := range edit {
-		e(&d)
-	}
-	return &portalEnv{t: t, app: web.New(d), db: db, clock: clk, ps: d.Services.Portal, deps: d}
 }
 
 // exec runs fixture SQL.

@@ -40,8 +40,10 @@ var Now = time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
 type Fixture struct {
 	// BusyClientID is the client with TimelineMessages messages.
 	BusyClientID int64
-	// CommonName matches about 1,700 cases' clients; RareName five.
+	// CommonName is the last name of about 1,600 clients with 2,000 cases;
+	// RareName that of five clients with RareNameCases cases.
 	CommonName, RareName string
+	RareNameCases        int
 	// CaseNumberPrefix matches about ten case numbers.
 	CaseNumberPrefix string
 	Status, Attorney string
@@ -195,8 +197,9 @@ func fixture(ctx context.Context, db *store.DB) (Fixture, error) {
 	err := db.Pool.QueryRow(ctx, `SELECT (SELECT id FROM clients WHERE external_id = 'cl-1'),
 		(SELECT key FROM canonical_statuses ORDER BY position OFFSET 3 LIMIT 1),
 		(SELECT count(*) FROM messages WHERE client_id = 1),
-		(SELECT count(*) FROM inbound_events e JOIN cases c ON c.id = e.case_id WHERE c.client_id = 1)`).
-		Scan(&f.BusyClientID, &f.Status, &msgs, &events)
+		(SELECT count(*) FROM inbound_events e JOIN cases c ON c.id = e.case_id WHERE c.client_id = 1),
+		(SELECT count(*) FROM cases c JOIN clients n ON n.id = c.client_id WHERE n.last_name = $1)`, f.RareName).
+		Scan(&f.BusyClientID, &f.Status, &msgs, &events, &f.RareNameCases)
 	if err != nil {
 		return f, fmt.Errorf("read bench fixture: %w", err)
 	}
