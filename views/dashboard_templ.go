@@ -54,7 +54,7 @@ func DashboardPage(p Page, d portal.Dashboard) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = tile(p, "held", "Held messages", d.Held, "/cases?paused=yes", false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = tile(p, "held", "Held messages", d.Held+d.AwaitingApproval, "/held", false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

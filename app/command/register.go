@@ -51,6 +51,8 @@ func portalServices(d *deps) *web.PortalServices {
 		Approvals: a.planner,
 		Rules:     a.ruleEditor,
 		Settings:  a.settings,
+		Replies:   a.engagement,
+		Held:      a.delivery,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 // Analytics reports engagement (engagement.Service).
 type Analytics interface {
 	TemplateAnalytics(ctx context.Context, o engagement.AnalyticsOptions) ([]engagement.TemplateStats, error)
+	TemplateTrends(ctx context.Context, o engagement.TrendOptions) ([]engagement.TemplateTrend, error)
 	ClientEngagement(ctx context.Context, clientID int64) (engagement.ClientEngagement, error)
 }
 

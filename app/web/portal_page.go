@@ -18,7 +18,9 @@ var navEntries = []struct {
 	{"cases", "Cases", "/cases", auth.PermViewCases},
 	{"dead-letters", "Dead letters", "/dead-letters", auth.PermDeadLetters},
 	{"approvals", "Approvals", "/approvals", auth.PermApprovals},
+	{"held", "Held", "/held", auth.PermHeld},
 	{"templates", "Templates", "/templates", auth.PermViewTemplates},
+	{"analytics", "Analytics", "/analytics", auth.PermAnalytics},
 	{"data-health", "Data health", "/data-health", auth.PermDataHealth},
 	{"tasks", "Tasks", "/tasks", auth.PermTasks},
 	{"rules", "Rules", "/rules", auth.PermRules},
@@ -54,6 +56,11 @@ var flashes = map[string]string{
 	"firm-resumed":   "Automation is resumed firm-wide. Held messages stay held until someone releases them.",
 	"client-paused":  "Automation is paused for this client.",
 	"client-resumed": "Automation is resumed for this client.",
+
+	"reply-sent":     "Reply recorded; Herald sends it by text.",
+	"held-released":  "Released; Herald sends it now.",
+	"held-sent-now":  "Sending now, outside the SMS window; the reason is in the audit log.",
+	"held-cancelled": "Cancelled; it will not be sent.",
 }
 
 // page builds the layout model for the current request.

@@ -29,6 +29,12 @@ type PortalServices struct {
 	Statuses  StatusMapper
 	Tasks     TaskBoard
 	Approvals Approver
+	// Replies sends staff replies from the conversation view and marks
+	// client texts read (engagement.Service); nil hides the reply box.
+	Replies Replier
+	// Held releases, sends now or cancels held messages (delivery.Service);
+	// nil shows the held list without actions.
+	Held HeldActions
 	// Rules edits rules (rules.Editor); nil shows them read-only.
 	Rules RuleEditor
 	// Settings reads and saves the firm settings (settings.Store); nil

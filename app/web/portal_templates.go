@@ -24,7 +24,12 @@ func (h *portalHandlers) templates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return show(c, fiber.StatusOK, views.TemplatesPage(h.page(c, "Templates", "templates"), views.TemplatesView{Families: fams, Usage: usage}))
+	flags, err := h.underperformers(c)
+	if err != nil {
+		return err
+	}
+	return show(c, fiber.StatusOK, views.TemplatesPage(h.page(c, "Templates", "templates"),
+		views.TemplatesView{Families: fams, Usage: usage, Underperforming: flags}))
 }
 
 // templateEdit handles GET /templates/:id: the editor over the current

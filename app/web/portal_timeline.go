@@ -56,6 +56,13 @@ func (h *portalHandlers) timeline(c *fiber.Ctx) error {
 	if f.After != "" && c.Get("HX-Request") == "true" {
 		return show(c, fiber.StatusOK, views.TimelineEntries(h.page(c, "Timeline", "cases"), v))
 	}
+	if h.svc.Analytics != nil {
+		e, err := h.svc.Analytics.ClientEngagement(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		v.Engagement = &e
+	}
 	return show(c, fiber.StatusOK, views.TimelinePage(h.page(c, "Timeline", "cases"), v))
 }
 

@@ -166,6 +166,19 @@ func portalRoutes(app *fiber.App, d Deps) {
 	}
 	get("/clients/:id/timeline", auth.PermViewCases, h.timeline)
 	get("/clients/:id/timeline.csv", auth.PermViewCases, h.timelineCSV)
+	get("/clients/:id/conversation", auth.PermViewCases, h.conversation)
+	if ps.Replies != nil {
+		post("/clients/:id/conversation", auth.PermReply, h.reply)
+	}
+	get("/held", auth.PermHeld, h.held)
+	if ps.Held != nil {
+		post("/held/:id/release", auth.PermHeld, h.releaseHeld)
+		post("/held/:id/send-now", auth.PermSendNow, h.sendHeldNow)
+		post("/held/:id/cancel", auth.PermHeld, h.cancelHeld)
+	}
+	if s.Analytics != nil {
+		get("/analytics", auth.PermAnalytics, h.analytics)
+	}
 	get("/dead-letters", auth.PermDeadLetters, h.deadLetters)
 	if s.DeadLetterRetrier != nil {
 		post("/dead-letters/:id/retry", auth.PermDeadLetters, h.retryDeadLetter)
