@@ -130,9 +130,9 @@ func (f *TimelineFilter) check() error {
 	return nil
 }
 
-// Timeline returns the timeline of client clientID. Its sections are read
-// in one round trip (a pgx batch), the attempts and provider statuses of its
-// messages in two more.
+// Timeline returns the timeline of client clientID. Its sections and the
+// provider statuses of its messages are read in one round trip (a pgx
+// batch), the messages' attempts in one more.
 func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) (Timeline, error) {
 	if err := f.check(); err != nil {
 		return Timeline{}, err
@@ -173,12 +173,21 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 		})
 	}
 	q := section{f: f}
-	queue(b, &msgs, `SELECT `+messageCols+` FROM messages m WHERE m.client_id = `+q.arg(clientID)+q.and("m.case_id = ", f.CaseID)+
-		q.and("m.channel = ", f.Channel)+q.and("m.status = ", f.Status)+` AND `+q.window(KindMessage, "m.created_at", "m.id"), q.args,
-		func(r pgx.CollectableRow) (Message, error) {
-			var m Message
-			return m, scanMessage(r, &m)
-		})
+	page := ` FROM messages m WHERE m.client_id = ` + q.arg(clientID) + q.and("m.case_id = ", f.CaseID) +
+		q.and("m.channel = ", f.Channel) + q.and("m.status = ", f.Status) + ` AND ` + q.window(KindMessage, "m.created_at", "m.id")
+	queue(b, &msgs, `SELECT `+messageCols+page, q.args, func(r pgx.CollectableRow) (Message, error) {
+		var m Message
+		return m, scanMessage(r, &m)
+	})
+	// The page's provider events ride in the same batch.
+	var events []messageEvent
+	queue(b, &events, `SELECT message_id, id, provider, provider_event_id, event_type, machine_open, occurred_at, received_at
+		FROM provider_events WHERE message_id IN (SELECT m.id`+page+`)
+		ORDER BY message_id, COALESCE(occurred_at, received_at), id`, q.args, func(r pgx.CollectableRow) (messageEvent, error) {
+		var e messageEvent
+		err := r.Scan(&e.messageID, &e.ID, &e.Provider, &e.ProviderEventID, &e.EventType, &e.MachineOpen, &e.OccurredAt, &e.ReceivedAt)
+		return e, err
+	})
 	if !onlyMessages {
 		q := section{f: f}
 		queue(b, &t.Replies, `SELECT r.id, r.case_id, r.channel, r.from_address, r.body, r.intent, r.created_at FROM inbound_messages r
@@ -205,15 +214,21 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, f TimelineFilter) 
 	if !exists {
 		return Timeline{}, fmt.Errorf("client %d: %w", clientID, derrors.NotFound)
 	}
-	if err := s.messageHistory(ctx, &t, msgs); err != nil {
+	if err := s.messageHistory(ctx, &t, msgs, events); err != nil {
 		return Timeline{}, err
 	}
 	return t, nil
 }
 
+// messageEvent is a provider event with the message it is about.
+type messageEvent struct {
+	messageID int64
+	ProviderEvent
+}
+
 // messageHistory adds msgs to t with each one's attempts and provider
 // events.
-func (s *Store) messageHistory(ctx context.Context, t *Timeline, msgs []Message) error {
+func (s *Store) messageHistory(ctx context.Context, t *Timeline, msgs []Message, events []messageEvent) error {
 	ids := make([]int64, len(msgs))
 	index := make(map[int64]int, len(msgs))
 	for i, m := range msgs {
@@ -224,6 +239,10 @@ func (s *Store) messageHistory(ctx context.Context, t *Timeline, msgs []Message)
 	if len(ids) == 0 {
 		return nil
 	}
+	for _, e := range events {
+		tm := &t.Messages[index[e.messageID]]
+		tm.ProviderEvents = append(tm.ProviderEvents, e.ProviderEvent)
+	}
 	attempts, err := s.Attempts(ctx, ids)
 	if err != nil {
 		return err
@@ -232,22 +251,7 @@ func (s *Store) messageHistory(ctx context.Context, t *Timeline, msgs []Message)
 		tm := &t.Messages[index[a.MessageID]]
 		tm.Attempts = append(tm.Attempts, a)
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT message_id, id, provider, provider_event_id, event_type, machine_open, occurred_at, received_at
-		FROM provider_events WHERE message_id = ANY($1) ORDER BY message_id, COALESCE(occurred_at, received_at), id`, ids)
-	if err != nil {
-		return dbErr("timeline provider events", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var mid int64
-		var e ProviderEvent
-		if err := rows.Scan(&mid, &e.ID, &e.Provider, &e.ProviderEventID, &e.EventType, &e.MachineOpen, &e.OccurredAt, &e.ReceivedAt); err != nil {
-			return dbErr("timeline provider events", err)
-		}
-		tm := &t.Messages[index[mid]]
-		tm.ProviderEvents = append(tm.ProviderEvents, e)
-	}
-	return dbErr("timeline provider events", rows.Err())
+	return nil
 }
 
 // queue adds a section's query to b; its rows are scanned into dst when
