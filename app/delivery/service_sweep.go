@@ -14,7 +14,7 @@ import (
 )
 
 // wakeParallel bounds concurrent enqueues in one sweep: Redis round trips
-// are pipelined across this many goroutines.
+// (asynq has no batch enqueue) overlap across this many goroutines.
 const wakeParallel = 32
 
 // wakeMaxPerRun caps one Wake run so a huge backlog cannot starve the other
@@ -29,59 +29,72 @@ const wakeMaxPerRun = 200_000
 // wake-ups it enqueued.
 func (s *Service) Wake(ctx context.Context) (int, error) {
 	dueBy := s.d.Clock.Now().Add(-s.cfg.SweepGrace)
-	var afterDue time.Time
-	var afterID int64
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// One reader pages through the due rows while wakeParallel enqueuers
+	// drain them: the next page is read while the current one is being
+	// enqueued, and no page waits for the slowest enqueue of the last.
+	work := make(chan ledger.Due, s.cfg.SweepBatch)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(work)
+		readErr <- s.readDue(ctx, dueBy, work)
+	}()
 	var total atomic.Int64
-	var firstErr error
-	for total.Load() < wakeMaxPerRun {
-		page, err := s.d.Ledger.DuePage(ctx, dueBy, afterDue, afterID, s.cfg.SweepBatch)
-		if err != nil {
-			return int(total.Load()), err
-		}
-		if len(page) == 0 {
-			break
-		}
-		work := make(chan ledger.Due)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for range min(wakeParallel, len(page)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for d := range work {
-					// A due row is enqueued for now, not for its past due time.
-					if err := s.d.Enqueuer.EnqueueMessage(ctx, d.ID, d.NextAttempt, time.Time{}); err != nil {
-						mu.Lock()
-						firstErr = cmpErr(firstErr, err)
-						mu.Unlock()
-						continue
-					}
-					total.Add(1)
+	var wg sync.WaitGroup
+	for range wakeParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range work {
+				if ctx.Err() != nil {
+					continue // drain, so the reader is never blocked
 				}
-			}()
-		}
-		for _, d := range page {
-			work <- d
-		}
-		close(work)
-		wg.Wait()
-		if firstErr != nil {
-			return int(total.Load()), fmt.Errorf("wake due messages: %w", firstErr)
-		}
-		last := page[len(page)-1]
-		afterDue, afterID = last.DueAt, last.ID
-		if len(page) < s.cfg.SweepBatch {
-			break
-		}
+				// A due row is enqueued for now, not for its past due time.
+				if err := s.d.Enqueuer.EnqueueMessage(ctx, d.ID, d.NextAttempt, time.Time{}); err != nil {
+					cancel(fmt.Errorf("wake due messages: %w", err))
+					continue
+				}
+				total.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := <-readErr; err != nil && context.Cause(ctx) == nil {
+		return int(total.Load()), err
+	}
+	if err := context.Cause(ctx); err != nil {
+		return int(total.Load()), err
 	}
 	return int(total.Load()), nil
 }
 
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
+// readDue sends every due row, page by page in (due_at, id) order, to work,
+// at most wakeMaxPerRun of them.
+func (s *Service) readDue(ctx context.Context, dueBy time.Time, work chan<- ledger.Due) error {
+	var afterDue time.Time
+	var afterID int64
+	sent := 0
+	for sent < wakeMaxPerRun {
+		page, err := s.d.Ledger.DuePage(ctx, dueBy, afterDue, afterID, min(s.cfg.SweepBatch, wakeMaxPerRun-sent))
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			select {
+			case work <- d:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		sent += len(page)
+		if len(page) < s.cfg.SweepBatch {
+			return nil
+		}
+		last := page[len(page)-1]
+		afterDue, afterID = last.DueAt, last.ID
 	}
-	return err
+	return nil
 }
 
 // Reconcile settles unknown outcomes. First, messages stuck in sending past
