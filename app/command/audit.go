@@ -53,6 +53,7 @@ func auditFromDB(ctx context.Context, args []string, pio IO) error {
 	}
 	defer rows.Close()
 	auditors := map[string]*normalize.Auditor{}
+	skipped := map[string]int{}
 	var order []string
 	for rows.Next() {
 		var source string
@@ -60,11 +61,21 @@ func auditFromDB(ctx context.Context, args []string, pio IO) error {
 		if err := rows.Scan(&source, &body); err != nil {
 			return err
 		}
+		if _, ok := skipped[source]; ok {
+			skipped[source]++
+			continue
+		}
 		a, ok := auditors[source]
 		if !ok {
 			src, err := normalize.LoadSource(config.SourcesFS, source)
 			if err != nil {
 				return fmt.Errorf("source %s: %w", source, err)
+			}
+			if src.Kind == normalize.KindClio {
+				// A stored Clio event is the webhook ("matter N changed"), not
+				// the matter; auditing it would report every field empty.
+				skipped[source] = 1
+				continue
 			}
 			n, err := normalize.NewNormalizer(src, statusMap, cfg.DefaultRegion, cfg.Location(), "")
 			if err != nil {
@@ -78,6 +89,10 @@ func auditFromDB(ctx context.Context, args []string, pio IO) error {
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	for source, n := range skipped {
+		fmt.Fprintf(pio.Stderr, "audit: skipped %d stored %s event(s): they hold Clio's webhook, not the matter; "+
+			"audit Clio data from an export instead: herald audit --source %s FILE\n", n, source, source)
 	}
 	if len(order) == 0 {
 		fmt.Fprintln(pio.Stderr, "audit: no stored inbound events to audit")

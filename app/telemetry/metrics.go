@@ -27,7 +27,7 @@ func NewMetrics() *Metrics {
 		}, []string{"method", "route", "code"}),
 		EventsIngested: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "herald_inbound_events_total",
-			Help: "CMS webhook deliveries by source and result (accepted, duplicate, rejected).",
+			Help: "CMS webhook requests by source and result (accepted, duplicate, rejected: 4xx, unavailable: 5xx).",
 		}, []string{"source", "result"}),
 		MessagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "herald_delivery_attempts_total",

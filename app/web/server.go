@@ -69,11 +69,43 @@ func observe(m *telemetry.Metrics) fiber.Handler {
 			}
 		}
 		if m != nil {
-			m.HTTPDuration.WithLabelValues(c.Method(), c.Route().Path, strconv.Itoa(code/100)+"xx").
+			route := c.Route().Path
+			m.HTTPDuration.WithLabelValues(c.Method(), route, strconv.Itoa(code/100)+"xx").
 				Observe(time.Since(start).Seconds())
+			if source, ok := cmsWebhookSource(c, route, code); ok {
+				m.EventsIngested.WithLabelValues(source, webhookResult(code)).Inc()
+			}
 		}
 		return err
 	}
+}
+
+// cmsWebhookSource names the source of a CMS webhook request. A 404 is an
+// unknown source; its name comes from the caller, so it is not used as a
+// label.
+func cmsWebhookSource(c *fiber.Ctx, route string, code int) (string, bool) {
+	switch {
+	case route == "/webhooks/cms/clio":
+		return "clio", true
+	case route != "/webhooks/cms/:source":
+		return "", false
+	case code == fiber.StatusNotFound:
+		return "unknown", true
+	}
+	return c.Params("source"), true
+}
+
+// webhookResult is the herald_inbound_events_total result label.
+func webhookResult(code int) string {
+	switch {
+	case code == fiber.StatusAccepted:
+		return "accepted"
+	case code == fiber.StatusOK:
+		return "duplicate" // or Clio's handshake, answered 200 too
+	case code >= 500:
+		return "unavailable"
+	}
+	return "rejected"
 }
 
 // statusFor maps a domain error to an HTTP status.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -74,7 +75,7 @@ func cmsApp(t *testing.T, closeDB bool) (*web.Deps, func(t *testing.T, body []by
 }
 
 func TestWebhookCMS(t *testing.T) {
-	_, post := cmsApp(t, false)
+	d, post := cmsApp(t, false)
 	good := []byte(`{"id":"evt_1","type":"case.updated","data":{"case_id":"C-1","client_id":"CL-1","current_attributes":{"status":"Retained"}}}`)
 	tests := []struct {
 		name       string
@@ -110,6 +111,29 @@ func TestWebhookCMS(t *testing.T) {
 			}
 		})
 	}
+	t.Run("counted in herald_inbound_events_total", func(t *testing.T) {
+		got := map[string]float64{}
+		mfs, err := d.Metrics.Registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != "herald_inbound_events_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				got[labels["source"]+"/"+labels["result"]] = m.GetCounter().GetValue()
+			}
+		}
+		want := map[string]float64{"generic/accepted": 1, "generic/duplicate": 1, "generic/rejected": 3, "unknown/rejected": 1}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("herald_inbound_events_total = %v, want %v (an unknown source's name never becomes a label)", got, want)
+		}
+	})
 	t.Run("malformed names the position", func(t *testing.T) {
 		_, _, body := post(t, []byte("{\"id\": \"evt_3\",\n\"data\": [}"), true, "generic")
 		fields, _ := body["fields"].([]any)
