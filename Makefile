@@ -8,7 +8,11 @@ export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmo
 
 .PHONY: dev test services services-browser build generate fmt vet ci fuzz bench
 
-## dev: start services, migrate, seed the demo firm and serve the portal
+## dev: start services, migrate, seed the demo firm and serve the portal.
+## SIMULATE=1 also runs `herald simulate` in the background (SIMULATE_RATE,
+## default 6/m) so the demo keeps receiving messy CMS webhooks; its progress
+## goes to bin/simulate.log and it stops with the server.
+SIMULATE_RATE ?= 6/m
 dev: services build
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DEV_DB)'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(DEV_DB)"
@@ -17,8 +21,14 @@ dev: services build
 	@echo ""
 	@echo "  Herald is starting at http://127.0.0.1:8080  (dev sign-in: pick any name and role)"
 	@echo ""
-	HERALD_ENV=dev HERALD_DEV_LOGIN=true HERALD_DELIVERY=sandbox \
-		HERALD_WEBHOOK_SECRET_GENERIC=$${HERALD_WEBHOOK_SECRET_GENERIC:-dev-generic-secret} \
+	@secret=$${HERALD_WEBHOOK_SECRET_GENERIC:-dev-generic-secret}; \
+	if [ -n "$(SIMULATE)" ]; then \
+		echo "  simulating CMS webhooks at $(SIMULATE_RATE); progress in bin/simulate.log"; \
+		( sleep 5; exec $(BIN) simulate --url http://127.0.0.1:8080 --rate "$(SIMULATE_RATE)" --secret "$$secret" ) \
+			2>>bin/simulate.log & sim=$$!; \
+		trap 'kill $$sim 2>/dev/null' EXIT; \
+	fi; \
+	HERALD_ENV=dev HERALD_DEV_LOGIN=true HERALD_DELIVERY=sandbox HERALD_WEBHOOK_SECRET_GENERIC="$$secret" \
 		$(BIN) run
 
 ## test: start services, then run every test against real PostgreSQL and Redis
@@ -39,7 +49,7 @@ build: generate
 generate:
 	$(GO) tool templ generate -log-level error
 
-## fuzz: every fuzz target for FUZZTIME (default 4s) each
+## fuzz: every fuzz target for FUZZTIME executions each (default 5000x; see .ci/fuzz)
 fuzz:
 	@.ci/fuzz
 
