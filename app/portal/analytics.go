@@ -108,11 +108,13 @@ func ParsePeriod(q PeriodQuery, now time.Time, loc *time.Location) (Period, erro
 // version and channel, underperformers first, and one rate chart per
 // template and channel.
 type Analytics struct {
-	Period   Period
-	MinSends int
-	Rows     []engagement.TemplateStats
-	Flagged  int
-	Charts   []RateChart
+	Period Period
+	// Thresholds are the underperformer thresholds in force
+	// (engagement.Service.Thresholds), to explain the flag.
+	Thresholds engagement.AnalyticsOptions
+	Rows       []engagement.TemplateStats
+	Flagged    int
+	Charts     []RateChart
 }
 
 // RateChart is one template on one channel: its rates per bucket.
@@ -154,12 +156,18 @@ func (s ChartSeries) Points() int {
 
 // NewAnalytics shapes engagement's numbers for the screen: underperformers
 // first (in engagement's order otherwise), and charts for the templates with
-// an underperforming version first.
-func NewAnalytics(p Period, minSends int, stats []engagement.TemplateStats, trends []engagement.TemplateTrend) Analytics {
-	if minSends <= 0 {
-		minSends = engagement.DefaultMinSends
+// an underperforming version first. Zero thresholds show the defaults.
+func NewAnalytics(p Period, th engagement.AnalyticsOptions, stats []engagement.TemplateStats, trends []engagement.TemplateTrend) Analytics {
+	if th.MinSends <= 0 {
+		th.MinSends = engagement.DefaultMinSends
 	}
-	a := Analytics{Period: p, MinSends: minSends, Rows: slices.Clone(stats)}
+	if th.MinOpenRate <= 0 {
+		th.MinOpenRate = engagement.DefaultMinOpenRate
+	}
+	if th.MinDeliveryRate <= 0 {
+		th.MinDeliveryRate = engagement.DefaultMinDeliveryRate
+	}
+	a := Analytics{Period: p, Thresholds: th, Rows: slices.Clone(stats)}
 	slices.SortStableFunc(a.Rows, func(x, y engagement.TemplateStats) int {
 		switch {
 		case x.Underperforming == y.Underperforming:

@@ -74,7 +74,7 @@ func TestNewAnalyticsPutsUnderperformersFirst(t *testing.T) {
 		{TemplateID: 2, TemplateKey: "b", Language: "en", Channel: "sms", Points: []engagement.TrendPoint{{Start: day}, {Start: day.AddDate(0, 0, 1), Sent: 4, Delivered: 3}}},
 		{TemplateID: 3, TemplateKey: "c", Language: "es", Channel: "email", Points: []engagement.TrendPoint{{Start: day, Sent: 1}}},
 	}
-	a := portal.NewAnalytics(portal.Period{Bucket: engagement.BucketDay}, 0, stats, trends)
+	a := portal.NewAnalytics(portal.Period{Bucket: engagement.BucketDay}, engagement.AnalyticsOptions{MinSends: 40}, stats, trends)
 	var order []string
 	for _, r := range a.Rows {
 		order = append(order, fmt.Sprintf("%s v%d", r.TemplateKey, r.Version))
@@ -82,8 +82,8 @@ func TestNewAnalyticsPutsUnderperformersFirst(t *testing.T) {
 	if got := strings.Join(order, ","); got != "b v1,c v2,a v1,c v1" {
 		t.Errorf("rows = %s, want the flagged ones first, otherwise in engagement's order", got)
 	}
-	if a.Flagged != 2 || a.MinSends != engagement.DefaultMinSends {
-		t.Errorf("flagged %d, min sends %d", a.Flagged, a.MinSends)
+	if th := a.Thresholds; a.Flagged != 2 || th.MinSends != 40 || th.MinOpenRate != engagement.DefaultMinOpenRate || th.MinDeliveryRate != engagement.DefaultMinDeliveryRate {
+		t.Errorf("flagged %d, thresholds %+v; want 2 and 40 sends with the default rates", a.Flagged, th)
 	}
 	var charts []string
 	for _, c := range a.Charts {

@@ -16,6 +16,7 @@ import (
 type Analytics interface {
 	TemplateAnalytics(ctx context.Context, o engagement.AnalyticsOptions) ([]engagement.TemplateStats, error)
 	TemplateTrends(ctx context.Context, o engagement.TrendOptions) ([]engagement.TemplateTrend, error)
+	Thresholds() engagement.AnalyticsOptions
 	ClientEngagement(ctx context.Context, clientID int64) (engagement.ClientEngagement, error)
 }
 

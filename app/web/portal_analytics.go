@@ -36,7 +36,7 @@ func (h *portalHandlers) analytics(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.AnalyticsView{A: portal.NewAnalytics(p, engagement.DefaultMinSends, stats, trends), Query: q}
+	v := views.AnalyticsView{A: portal.NewAnalytics(p, h.svc.Analytics.Thresholds(), stats, trends), Query: q}
 	return show(c, fiber.StatusOK, views.AnalyticsPage(pg, v))
 }
 

@@ -71,8 +71,9 @@ func TestAnalyticsNumbersAndCharts(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /analytics = %d: %s", resp.StatusCode, text(doc, "body"))
 	}
-	if got := text(doc, `[data-testid="analytics-period"]`); !strings.HasPrefix(got, "2026-02-24 to 2026-03-02 · per day") {
-		t.Errorf("period = %q", got)
+	if got := text(doc, `[data-testid="analytics-period"]`); !strings.HasPrefix(got, "2026-02-24 to 2026-03-02 · per day") ||
+		!strings.Contains(got, "flagged after 50 sends when under 5% of delivered emails are opened, or under 90% of SMS") {
+		t.Errorf("period = %q, want the dates and the default thresholds", got)
 	}
 	rows := doc.Find(`[data-testid="stats-row"]`)
 	if rows.Length() != 2 {
@@ -205,6 +206,23 @@ func TestAnalyticsPeriods(t *testing.T) {
 		if doc.Find(`[data-testid="analytics-form"]`).Length() != 1 || doc.Find(`[data-testid="analytics-table"]`).Length() != 0 {
 			t.Errorf("%s: want the form again and no numbers", tt.query)
 		}
+	}
+}
+
+// TestAnalyticsConfiguredThresholds: the firm's thresholds decide the flag
+// and the screen says which are in force.
+func TestAnalyticsConfiguredThresholds(t *testing.T) {
+	var svc *engagement.Service
+	e := newPortal(t, withEngagement(t, &svc, &wakeLog{}, func(c *engagement.Config) { c.MinSends, c.MinDeliveryRate = 60, 0.75 }))
+	seedAnalytics(t, e)
+	b := e.browser()
+	b.signIn("Pat", "paralegal")
+	_, doc := b.get("/analytics?days=7")
+	if got := text(doc, `[data-testid="analytics-period"]`); !strings.Contains(got, "flagged after 60 sends when under 5% of delivered emails are opened, or under 75% of SMS") {
+		t.Errorf("period = %q, want the configured thresholds", got)
+	}
+	if n := doc.Find(`[data-testid="why"]`).Length(); n != 0 {
+		t.Errorf("%d flagged with 50 sends under a 60-send threshold, want none", n)
 	}
 }
 

@@ -44,12 +44,17 @@ func (w *wakeLog) woken(id int64) bool {
 }
 
 // withEngagement wires the real engagement service as the portal's
-// analytics and replies, and returns it (set once the app is built).
-func withEngagement(t *testing.T, svc **engagement.Service, wakes *wakeLog) func(*web.Deps) {
+// analytics and replies, and returns it (set once the app is built); tweak
+// changes its configuration.
+func withEngagement(t *testing.T, svc **engagement.Service, wakes *wakeLog, tweak ...func(*engagement.Config)) func(*web.Deps) {
 	return func(d *web.Deps) {
 		clk := d.Clock.(*clock.Fake)
+		cfg := engagement.Config{FirmName: "Test Law", FirmPhone: "+13125550100"}
+		for _, f := range tweak {
+			f(&cfg)
+		}
 		s, err := engagement.New(engagement.Deps{DB: d.DB, Ledger: ledger.New(d.DB, clk), Consent: consent.New(d.DB, clk),
-			Pauses: pause.New(d.DB, clk), Enqueuer: wakes, Clock: clk}, engagement.Config{FirmName: "Test Law", FirmPhone: "+13125550100"})
+			Pauses: pause.New(d.DB, clk), Enqueuer: wakes, Clock: clk}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
