@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"strconv"
+	"strings"
 )
 
 // searchDense is how many matches (cases by number or CMS id, clients by
@@ -12,11 +13,11 @@ import (
 // about this many case reads.
 const searchDense = 1000
 
-// searchArms are the ways a case matches search @q: its case number starts
-// with it, its CMS id is it, or its client's name contains it (ILIKE, served
-// by the trigram indexes of migrations/00080_case_search.sql).
+// The arms are the ways a case matches search @q: its case number starts
+// with it (case-insensitively), its CMS id is it, or its client's name
+// contains it (ILIKE). migrations/00080_case_search.sql indexes each.
 const (
-	numberArm = `SELECT id FROM cases WHERE case_number ILIKE @qprefix`
+	numberArm = `SELECT id FROM cases WHERE lower(case_number) LIKE @qprefix`
 	cmsArm    = `SELECT id FROM cases WHERE external_id = @q`
 	nameArm   = `SELECT n.id FROM clients n WHERE (coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '')) ILIKE @qsub`
 )
@@ -26,7 +27,7 @@ const (
 // clients) and a name five clients have.
 func (r *Reader) searchCondition(ctx context.Context, q string, args map[string]any) (string, error) {
 	args["q"] = q
-	args["qprefix"] = likeEscape(q) + "%"
+	args["qprefix"] = strings.ToLower(likeEscape(q)) + "%"
 	args["qsub"] = "%" + likeEscape(q) + "%"
 	var n int64
 	if err := r.scan(ctx, "search size", &n, `SELECT count(*) FROM (`+numberArm+` UNION ALL `+cmsArm+` UNION ALL `+nameArm+`
@@ -34,7 +35,7 @@ func (r *Reader) searchCondition(ctx context.Context, q string, args map[string]
 		return "", err
 	}
 	if n >= searchDense {
-		return `(c.case_number ILIKE @qprefix OR c.external_id = @q OR c.client_id IN (` + nameArm + `))`, nil
+		return `(lower(c.case_number) LIKE @qprefix OR c.external_id = @q OR c.client_id IN (` + nameArm + `))`, nil
 	}
 	return `c.id IN (` + numberArm + ` UNION ALL ` + cmsArm + ` UNION ALL SELECT k.id FROM cases k WHERE k.client_id IN (` + nameArm + `))`, nil
 }
