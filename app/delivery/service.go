@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heraldhq/herald/app/clock"
 	"github.com/heraldhq/herald/app/consent"
@@ -160,6 +161,7 @@ func (s *Service) Deliver(ctx context.Context, messageID int64) error {
 		return nil
 	}
 	if err != nil {
+		s.unclaim(ctx, messageID, now, err)
 		return fmt.Errorf("deliver message %d: %w", messageID, err)
 	}
 	r := s.run(ctx, c, now)
@@ -168,6 +170,43 @@ func (s *Service) Deliver(ctx context.Context, messageID int64) error {
 		s.d.Metrics.MessagesSent.WithLabelValues(c.Channel, r.result).Inc()
 	}
 	return r.err
+}
+
+// unclaim undoes this run's claim of message id when the claim failed in a
+// way that does not prove it was not applied: the UPDATE may have committed
+// with its answer lost (the connection died mid-statement — the chaos
+// suite's PostgreSQL crash found it). Nothing was sent, so the message goes
+// back to failed_retrying, due at once, instead of sitting in sending until
+// its lease expires into outcome_unknown and a human. The claim is
+// recognised by its own time (updated_at), so a later claim is never
+// touched; it waits for the database like any ledger write.
+func (s *Service) unclaim(ctx context.Context, id int64, claimedAt time.Time, cause error) {
+	if errors.Is(cause, ledger.ErrNotClaimable) || pgconn.SafeToRetry(cause) {
+		return // the claim provably did not happen
+	}
+	ok, err := s.write(ctx, func(ctx context.Context) (bool, error) {
+		m, err := s.d.Ledger.Get(ctx, id)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if d := m.UpdatedAt.Sub(claimedAt); m.Status != ledger.StatusSending || d <= -time.Microsecond || d >= time.Microsecond {
+			return false, nil // not claimed by this run
+		}
+		now := s.d.Clock.Now()
+		return s.d.Ledger.Finish(ctx, id, m.Attempts, ledger.Outcome{Status: ledger.StatusFailedRetrying, At: now,
+			Code: "claim_unconfirmed", Error: "the claim's answer was lost (database connection failed); nothing was sent",
+			DueAt: &now, AttemptOutcome: "cancelled"})
+	})
+	if err != nil {
+		s.d.Log.WarnContext(ctx, "deliver", "message_id", id, "event_type", "message.unclaim", "result", "failed", "error", err)
+		return
+	}
+	if ok {
+		s.d.Log.InfoContext(ctx, "deliver", "message_id", id, "event_type", "message.unclaim", "result", ledger.StatusFailedRetrying)
+	}
 }
 
 // result is what one delivery run did, for the log line.
@@ -212,22 +251,35 @@ func (s *Service) logResult(ctx context.Context, c ledger.Claimed, r result) {
 	s.d.Log.LogAttrs(ctx, level, "deliver", attrs...)
 }
 
+// writeWindow is how long a ledger write keeps retrying while the database
+// does not answer. A write given up leaves the message in sending until its
+// lease expires and it becomes outcome_unknown, which needs a human for an
+// email — so a PostgreSQL restart of a few seconds must not give up on it
+// (the chaos suite's PostgreSQL scenario turned a never-sent message into
+// outcome_unknown when this was three tries over 1.2s).
+const writeWindow = 15 * time.Second
+
 // write runs a ledger write that must happen even if the task's context was
-// cancelled mid-send (the provider id must be committed), retrying briefly.
+// cancelled mid-send (the provider id must be committed), retrying with
+// backoff (100ms doubling to 2s) for up to writeWindow.
 func (s *Service) write(ctx context.Context, op func(context.Context) (bool, error)) (bool, error) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	return retryWrite(ctx, writeWindow, op)
+}
+
+func retryWrite(ctx context.Context, window time.Duration, op func(context.Context) (bool, error)) (bool, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), window)
 	defer cancel()
-	var err error
-	for i := range 3 {
-		var ok bool
-		if ok, err = op(wctx); err == nil {
+	wait := 100 * time.Millisecond
+	for {
+		ok, err := op(wctx)
+		if err == nil {
 			return ok, nil
 		}
 		select {
 		case <-wctx.Done():
 			return false, err
-		case <-time.After(time.Duration(i+1) * 200 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 2*time.Second)
 	}
-	return false, err
 }

@@ -92,7 +92,7 @@ func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, e
 	if ch.Stale {
 		out.Result = ResultStale
 	}
-	_, err = s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = $2, case_id = $3, error = '', retry_at = NULL,
+	err = s.record(ctx, `UPDATE inbound_events SET status = $2, case_id = $3, error = '', retry_at = NULL,
 		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, out.Result, ch.CaseID, s.clock.Now())
 	if err != nil {
 		return out, fmt.Errorf("%w: mark inbound event %d %s: %w", derrors.Unavailable, ev.id, out.Result, err)
@@ -122,7 +122,7 @@ func (s *Service) deleted(ctx context.Context, ev claimed, del *DeletedError, ou
 	if found {
 		out.CaseID, stored = caseID, &caseID
 	}
-	_, err = s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = 'processed', case_id = $2, error = $3, retry_at = NULL,
+	err = s.record(ctx, `UPDATE inbound_events SET status = 'processed', case_id = $2, error = $3, retry_at = NULL,
 		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, stored, del.Error(), s.clock.Now())
 	if err != nil {
 		return out, fmt.Errorf("%w: mark inbound event %d processed: %w", derrors.Unavailable, ev.id, err)
@@ -238,15 +238,37 @@ func (s *Service) fail(ctx context.Context, ev claimed, cause error) error {
 		t := now.Add(min(30*time.Second<<(ev.attempts-1), time.Hour))
 		retryAt = &t
 	}
-	// The processing context may have run out; recording must not.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_, err := s.db.Pool.Exec(ctx, `UPDATE inbound_events SET status = 'failed', error = $2, retry_at = $3,
+	err := s.record(ctx, `UPDATE inbound_events SET status = 'failed', error = $2, retry_at = $3,
 		claimed_until = NULL, processed_at = $4 WHERE id = $1 AND status = 'processing'`, ev.id, msg, retryAt, now)
 	if err != nil {
 		return fmt.Errorf("%w: record failure of inbound event %d (%s): %w", derrors.Unavailable, ev.id, msg, err)
 	}
 	return fmt.Errorf("%w: %w", kind, cause)
+}
+
+// recordWindow is how long record keeps trying.
+const recordWindow = 15 * time.Second
+
+// record writes an event's outcome. The processing context may have run out
+// or been cancelled; recording must not be. The failure being recorded is
+// often the database itself going away: record keeps trying with backoff
+// (100ms doubling to 2s) for recordWindow, or the event would wait out its
+// whole claim (ClaimTimeout, 2m) before the sweeper retried it — what the
+// chaos suite's PostgreSQL restart found when this was a single try.
+func (s *Service) record(ctx context.Context, sql string, args ...any) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWindow)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		_, err := s.db.Pool.Exec(ctx, sql, args...)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // maxSweep bounds one sweep; the next tick takes the rest.
