@@ -16,7 +16,8 @@ import (
 )
 
 // input gathers the state Evaluate needs about a case at now: pause,
-// reachable channels, opt-outs, time zone, language and templates.
+// reachable channels, opt-outs, time zone, language, the enabled rules and
+// the template channels.
 func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
 	st, err := p.pauses.Check(ctx, caseID, clientID)
 	if err != nil {
@@ -48,9 +49,9 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 		}
 		opted[ch] = out
 	}
-	tpl, err := p.templateChannels(ctx)
+	snap, err := p.current(ctx)
 	if err != nil {
-		return Input{}, fmt.Errorf("list templates: %w", err)
+		return Input{}, err
 	}
 	return Input{
 		Now:         now,
@@ -61,7 +62,8 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 		Location:    Location(deref(c.Client.Timezone, ""), p.cfg.FirmLocation),
 		Language:    deref(c.Client.PreferredLanguage, ""),
 		SettleDelay: p.cfg.SettleDelay,
-		Templates:   tpl,
+		Templates:   snap.channels,
+		Rules:       snap.rules,
 	}, nil
 }
 

@@ -90,6 +90,7 @@ type Planner struct {
 	cases     CaseReader
 	enqueue   Enqueuer
 	settings  FirmSettings
+	snap      *snapshotCache
 }
 
 // NewPlanner wires a planner.
@@ -98,7 +99,8 @@ func NewPlanner(d Deps) *Planner {
 		d.Config.FirmLocation = time.UTC
 	}
 	return &Planner{db: d.DB, clock: d.Clock, cfg: d.Config, pauses: d.Pauses, optOuts: d.OptOuts,
-		templates: d.Templates, engine: d.Engine, cases: d.Cases, enqueue: d.Enqueue, settings: d.Settings}
+		templates: d.Templates, engine: d.Engine, cases: d.Cases, enqueue: d.Enqueue, settings: d.Settings,
+		snap: &snapshotCache{}}
 }
 
 // Plan decides what the change means for the client and records it in one
@@ -107,15 +109,11 @@ func NewPlanner(d Deps) *Planner {
 // committing the case. Planning the same change again creates nothing new.
 func (p *Planner) Plan(ctx context.Context, ch cases.Change) error {
 	now := p.clock.Now()
-	rules, err := Load(ctx, p.db.Pool)
-	if err != nil {
-		return err
-	}
 	in, err := p.input(ctx, ch.CaseID, ch.ClientID, ch.New, now)
 	if err != nil {
 		return err
 	}
-	in.Rules, in.Created, in.Stale, in.Diff = rules, ch.Created, ch.Stale, ch.Diff
+	in.Created, in.Stale, in.Diff = ch.Created, ch.Stale, ch.Diff
 	decisions := Evaluate(in)
 	reminders := Reminders(in)
 

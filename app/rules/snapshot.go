@@ -1,0 +1,63 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/heraldhq/herald/app/derrors"
+)
+
+// snapshot is what every plan reads and staff rarely change: the enabled
+// rules and, per template key, the channels it exists on.
+type snapshot struct {
+	fingerprint string
+	rules       []Rule
+	channels    map[string][]string
+}
+
+// snapshotCache keeps the last snapshot a planner loaded. It is shared by
+// every plan of the process and read-only once stored.
+type snapshotCache struct {
+	mu   sync.Mutex
+	last *snapshot
+}
+
+// fingerprintSQL changes whenever a row of rules or message_templates is
+// inserted, updated or deleted, in any process: every write gives the row a
+// new xmin (freezing keeps it), so the count and the sum of xmins move. It
+// reads two small tables, where loading the snapshot reads every rule and
+// every template with its current version's bodies.
+const fingerprintSQL = `SELECT (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM rules)
+	|| '/' || (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM message_templates)`
+
+// current returns the rules and template channels as of now: the cached
+// snapshot when nothing changed since it was loaded (one small query),
+// otherwise a fresh one. The fingerprint is read before the load, so a
+// change racing the load makes the next call load again; a plan never uses
+// a snapshot older than the fingerprint it checked.
+func (p *Planner) current(ctx context.Context) (*snapshot, error) {
+	var fp string
+	if err := p.db.Pool.QueryRow(ctx, fingerprintSQL).Scan(&fp); err != nil {
+		return nil, fmt.Errorf("%w: check rules and templates: %w", derrors.Unavailable, err)
+	}
+	p.snap.mu.Lock()
+	last := p.snap.last
+	p.snap.mu.Unlock()
+	if last != nil && last.fingerprint == fp {
+		return last, nil
+	}
+	rules, err := Load(ctx, p.db.Pool)
+	if err != nil {
+		return nil, err
+	}
+	channels, err := p.templateChannels(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list templates: %w", err)
+	}
+	s := &snapshot{fingerprint: fp, rules: rules, channels: channels}
+	p.snap.mu.Lock()
+	p.snap.last = s
+	p.snap.mu.Unlock()
+	return s, nil
+}
