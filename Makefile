@@ -6,7 +6,7 @@ BIN := bin/herald
 DEV_DB ?= herald
 export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmode=disable
 
-.PHONY: dev test services services-browser build generate fmt vet ci fuzz bench
+.PHONY: dev test services services-browser build generate fmt vet ci fuzz bench bench-portal
 
 ## dev: start services, migrate, seed the demo firm and serve the portal.
 ## SIMULATE=1 also runs `herald simulate` in the background (SIMULATE_RATE,
@@ -56,6 +56,11 @@ fuzz:
 ## bench: every `herald bench` scenario at full size (about 15 minutes; not part of make test)
 bench: services
 	$(GO) run . bench all
+
+## bench-portal: GET /cases over 100,000 cases and a 10,000-message client timeline, p95 against
+## each page's bare SQL in the same run (the first run seeds a template database, about a minute)
+bench-portal: services
+	$(GO) test -run '^$$' -bench 'Cases|Timeline' -benchtime 100x ./app/web/ ./app/portal/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
