@@ -154,41 +154,39 @@ func (s *Service) Resume(ctx context.Context, scope string, caseID, clientID int
 // then a client override, then a firm-wide one, then the CMS flag. Expired
 // overrides count as lifted. clientID 0 means the case's client.
 func (s *Service) Check(ctx context.Context, caseID, clientID int64) (State, error) {
-	now := s.clock.Now()
-	var st State
+	// One round trip: the first override in force (case, client, firm) and
+	// the case's CMS flag. Planning and every send ask this.
+	var (
+		scope, reason, by *string
+		created, expires  *time.Time
+		cms               *bool
+		cmsSince          *time.Time
+	)
 	err := s.db.Pool.QueryRow(ctx, `
-		SELECT scope, reason, paused_by, created_at, expires_at FROM pauses
-		WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > $3)
-		  AND ((scope = 'case' AND case_id = $1)
-		    OR (scope = 'client' AND client_id = COALESCE(NULLIF($2::bigint, 0), (SELECT client_id FROM cases WHERE id = $1)))
-		    OR scope = 'firm')
-		ORDER BY CASE scope WHEN 'case' THEN 0 WHEN 'client' THEN 1 ELSE 2 END, created_at
-		LIMIT 1`, caseID, clientID, now).Scan(&st.Scope, &st.Reason, &st.By, &st.Since, &st.ExpiresAt)
-	switch {
-	case err == nil:
-		st.Paused = true
-		return st, nil
-	case !errors.Is(err, pgx.ErrNoRows):
+		SELECT p.scope, p.reason, p.paused_by, p.created_at, p.expires_at, c.cms_paused, COALESCE(c.cms_updated_at, c.updated_at)
+		FROM (SELECT 1) one
+		LEFT JOIN LATERAL (
+			SELECT scope, reason, paused_by, created_at, expires_at FROM pauses
+			WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > $3)
+			  AND ((scope = 'case' AND case_id = $1)
+			    OR (scope = 'client' AND client_id = COALESCE(NULLIF($2::bigint, 0), (SELECT client_id FROM cases WHERE id = $1)))
+			    OR scope = 'firm')
+			ORDER BY CASE scope WHEN 'case' THEN 0 WHEN 'client' THEN 1 ELSE 2 END, created_at
+			LIMIT 1) p ON true
+		LEFT JOIN cases c ON c.id = $1`, caseID, clientID, s.clock.Now()).
+		Scan(&scope, &reason, &by, &created, &expires, &cms, &cmsSince)
+	if err != nil {
 		return State{}, fmt.Errorf("%w: check pause: %w", derrors.Unavailable, err)
 	}
-	if caseID == 0 {
+	if scope != nil {
+		return State{Paused: true, Scope: *scope, Reason: *reason, By: *by, Since: *created, ExpiresAt: expires}, nil
+	}
+	if cms == nil || !*cms {
 		return State{}, nil
 	}
-	var cms bool
-	var since *time.Time
-	err = s.db.Pool.QueryRow(ctx, `SELECT cms_paused, COALESCE(cms_updated_at, updated_at) FROM cases WHERE id = $1`, caseID).Scan(&cms, &since)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return State{}, nil
-	}
-	if err != nil {
-		return State{}, fmt.Errorf("%w: check cms pause: %w", derrors.Unavailable, err)
-	}
-	if !cms {
-		return State{}, nil
-	}
-	st = State{Paused: true, Scope: ScopeCMS, Reason: "automation is paused in the CMS (is_automation_paused)", By: "cms"}
-	if since != nil {
-		st.Since = *since
+	st := State{Paused: true, Scope: ScopeCMS, Reason: "automation is paused in the CMS (is_automation_paused)", By: "cms"}
+	if cmsSince != nil {
+		st.Since = *cmsSince
 	}
 	return st, nil
 }
