@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,13 +42,34 @@ func readyz(d Deps) fiber.Handler {
 	}
 }
 
-// metrics samples the ledger and queues, then serves Prometheus text.
+// gaugeWait bounds how long a scrape waits for the ledger and queue gauges.
+const gaugeWait = 2 * time.Second
+
+// metrics samples the ledger and queues, then serves Prometheus text. The
+// sampling runs beside the scrape and is waited for at most gaugeWait: the
+// asynq inspector takes no context, and with Redis degraded it blocked each
+// scrape for the client's read timeout per queue (the chaos suite's toxic
+// Redis link left /metrics silent for whole seconds — blind exactly when it
+// matters). A slow sample finishes in the background and only one runs at a
+// time; the scrape serves the last values.
 func metrics(d Deps) fiber.Handler {
 	h := adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
+	var sampling atomic.Bool
 	return func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		sampleGauges(ctx, d)
+		if sampling.CompareAndSwap(false, true) {
+			done := make(chan struct{})
+			go func() {
+				defer sampling.Store(false)
+				defer close(done)
+				ctx, cancel := context.WithTimeout(context.Background(), gaugeWait)
+				defer cancel()
+				sampleGauges(ctx, d)
+			}()
+			select {
+			case <-done:
+			case <-time.After(gaugeWait):
+			}
+		}
 		return h(c)
 	}
 }

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/heraldhq/herald/app/clock"
@@ -104,6 +108,57 @@ func TestMetricsExposesHTTPLatency(t *testing.T) {
 	for _, want := range []string{`herald_http_request_duration_seconds_count{code="2xx",method="GET",route="/healthz"}`, "go_goroutines"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestMetricsAnswersWhileRedisHangs: a Redis that accepts connections and
+// never answers (a partition) must not hold /metrics beyond its gauge wait;
+// the Go runtime metrics are still served.
+func TestMetricsAnswersWhileRedisHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	opt := asynq.RedisClientOpt{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	insp := asynq.NewInspector(opt)
+	defer insp.Close()
+	d := healthDeps(t, redis.NewClient(&redis.Options{Addr: ln.Addr().String()}))
+	d.Inspector = insp
+	app := web.New(d)
+	for i := range 2 { // the second scrape finds the first sample still running
+		start := time.Now()
+		resp, err := app.Test(httptest.NewRequest("GET", "/metrics", nil), 15000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("scrape %d took %s with Redis hanging; want about the 2s gauge wait at most", i+1, took)
+		}
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "go_goroutines") {
+			t.Errorf("scrape %d: %d without go_goroutines", i+1, resp.StatusCode)
 		}
 	}
 }
