@@ -35,14 +35,17 @@ type IDPayload struct {
 // Client enqueues wake-ups. Enqueuing a task id that is already queued is
 // not an error: the wake-up is already there.
 type Client struct {
-	c *asynq.Client
+	c    *asynq.Client
+	insp *asynq.Inspector
 }
 
 // NewClient wraps an asynq client.
-func NewClient(opt asynq.RedisConnOpt) *Client { return &Client{c: asynq.NewClient(opt)} }
+func NewClient(opt asynq.RedisConnOpt) *Client {
+	return &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+}
 
-// Close releases the Redis connection.
-func (c *Client) Close() error { return c.c.Close() }
+// Close releases the Redis connections.
+func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
 
 // Enqueue schedules typ for id under a caller-chosen unique task id; at the
 // zero time means now.
@@ -56,12 +59,43 @@ func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int6
 	defer cancel()
 	_, err := c.c.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-		return nil
+		if c.willRun(queue, taskID) {
+			return nil
+		}
+		// The id is held by a task that will not run again: archived, or
+		// left active by a worker that lost Redis mid-task (the chaos
+		// suite's toxic Redis link left an acknowledged event behind one
+		// for good, the sweeper's re-enqueue refused as a duplicate every
+		// second). Wake under a fresh id; the row's claim makes a second
+		// run a no-op.
+		opts[0] = asynq.TaskID(fmt.Sprintf("%s:w%d", taskID, time.Now().UnixNano()))
+		_, err = c.c.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
 	}
 	if err != nil {
 		return fmt.Errorf("enqueue %s %s: %w", typ, taskID, err)
 	}
 	return nil
+}
+
+// willRun reports whether the task holding taskID is waiting to run
+// (pending, scheduled or retry). An active task may be running, or may be
+// a zombie; either way its row is due again (the callers wake only rows that
+// are), so a second wake-up is safe.
+func (c *Client) willRun(queue, taskID string) bool {
+	info, err := c.insp.GetTaskInfo(queue, taskID)
+	if errors.Is(err, asynq.ErrTaskNotFound) {
+		return false // gone since the conflict
+	}
+	if err != nil {
+		// Cannot tell (the queue is not registered after a flush, Redis
+		// is failing): keep the wake-up that is there, as before.
+		return true
+	}
+	switch info.State {
+	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry:
+		return true
+	}
+	return false
 }
 
 // EnqueueEvent wakes the processor for a stored inbound event.
