@@ -6,7 +6,7 @@ BIN := bin/herald
 DEV_DB ?= herald
 export HERALD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(DEV_DB)?sslmode=disable
 
-.PHONY: dev test services services-browser build generate fmt vet ci fuzz bench bench-portal
+.PHONY: dev test services services-browser build generate fmt vet ci fuzz bench bench-portal chaos
 
 ## dev: start services, migrate, seed the demo firm and serve the portal.
 ## SIMULATE=1 also runs `herald simulate` in the background (SIMULATE_RATE,
@@ -61,6 +61,10 @@ bench: services
 ## each page's bare SQL in the same run (the first run seeds a template database, about a minute)
 bench-portal: services
 	$(GO) test -run '^$$' -bench 'Cases|Timeline' -benchtime 100x ./app/web/ ./app/portal/
+
+## chaos: the fault suite (app/chaos); it runs its own PostgreSQL, Redis and herald processes (never the shared ones) and kills them; several minutes, not part of make test
+chaos:
+	HERALD_CHAOS=1 $(GO) test -count=1 -timeout 20m -v ./app/chaos/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
