@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heraldhq/herald/app/derrors"
 )
@@ -52,13 +53,20 @@ LEFT JOIN LATERAL (SELECT target_at, status FROM reminders WHERE message_id = m.
 // hours), which includes a second run of the same task.
 func (s *Store) Claim(ctx context.Context, id int64, now time.Time, lease time.Duration) (Claimed, error) {
 	var c Claimed
-	err := scanMessage(s.db.Pool.QueryRow(ctx, claimSQL, id, now, now.Add(lease)), &c.Message,
-		&c.ClientTimezone, &c.ReminderAt, &c.ReminderStatus)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Claimed{}, fmt.Errorf("claim message %d: %w", id, ErrNotClaimable)
-	}
+	var none bool
+	err := s.group.do(ctx, &groupOp{id: id, sql: claimSQL, args: []any{id, now, now.Add(lease)}, scan: func(row pgx.Row) error {
+		c = Claimed{}
+		err := scanMessage(row, &c.Message, &c.ClientTimezone, &c.ReminderAt, &c.ReminderStatus)
+		if none = errors.Is(err, pgx.ErrNoRows); none {
+			return nil
+		}
+		return err
+	}})
 	if err != nil {
 		return Claimed{}, dbErr("claim message", err)
+	}
+	if none {
+		return Claimed{}, fmt.Errorf("claim message %d: %w", id, ErrNotClaimable)
 	}
 	c.Attempt = c.Attempts
 	return c, nil
@@ -155,12 +163,17 @@ func (s *Store) Finish(ctx context.Context, id int64, attempt int, o Outcome) (b
 	default:
 		return false, derrors.Invalid("status", fmt.Sprintf("%q is not an attempt outcome", o.Status), "")
 	}
-	tag, err := s.db.Pool.Exec(ctx, finishSQL, id, o.Status, o.At, o.Provider, o.ProviderID, o.Code, o.Error,
-		o.Reason, o.Fix, o.DueAt, o.HoldReason, attempt, from, o.attemptOutcome(), o.HTTPStatus)
+	var moved bool
+	err := s.group.do(ctx, &groupOp{id: id, sql: finishSQL, args: []any{id, o.Status, o.At, o.Provider, o.ProviderID, o.Code, o.Error,
+		o.Reason, o.Fix, o.DueAt, o.HoldReason, attempt, from, o.attemptOutcome(), o.HTTPStatus},
+		exec: func(tag pgconn.CommandTag) error {
+			moved = tag.RowsAffected() == 1
+			return nil
+		}})
 	if err != nil {
 		return false, dbErr("finish attempt", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return moved, nil
 }
 
 // Settle records the result of reconciling an outcome_unknown message: sent

@@ -58,11 +58,14 @@ var ErrNotFound = fmt.Errorf("message %w", derrors.NotFound)
 type Store struct {
 	db    *store.DB
 	clock clock.Clock
+	group *group // claims and outcomes, committed in batches (group.go)
 }
 
 // New returns the ledger over db; clk stamps human actions (retry, resolve,
 // release, cancel). Delivery passes its own times explicitly.
-func New(db *store.DB, clk clock.Clock) *Store { return &Store{db: db, clock: clk} }
+func New(db *store.DB, clk clock.Clock) *Store {
+	return &Store{db: db, clock: clk, group: newGroup(db.Pool)}
+}
 
 func (s *Store) now() time.Time { return s.clock.Now() }
 
