@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // Task types.
@@ -33,32 +34,37 @@ type IDPayload struct {
 }
 
 // Client enqueues wake-ups. Enqueuing a task id that is already queued is
-// not an error: the wake-up is already there.
+// not an error: the wake-up is already there. Wake-ups due now are batched:
+// concurrent calls share one pipelined Redis round trip (batch.go); ones due
+// later go through asynq's client.
 type Client struct {
-	c    *asynq.Client
-	insp *asynq.Inspector
+	c     *asynq.Client
+	insp  *asynq.Inspector
+	rdb   redis.UniversalClient
+	batch *batcher
 }
 
 // NewClient wraps an asynq client.
 func NewClient(opt asynq.RedisConnOpt) *Client {
-	return &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	rdb := opt.MakeRedisClient().(redis.UniversalClient)
+	return &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt), rdb: rdb, batch: newBatcher(rdb)}
 }
 
-// Close releases the Redis connections.
-func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
+// Close sends the wake-ups callers are waiting on, then releases the Redis
+// connections. Enqueue after Close returns an error.
+func (c *Client) Close() error {
+	c.batch.close()
+	return errors.Join(c.c.Close(), c.insp.Close(), c.rdb.Close())
+}
 
-// Enqueue schedules typ for id under a caller-chosen unique task id; at the
-// zero time means now.
+// Enqueue schedules typ for id under a caller-chosen unique task id; the
+// zero time, or one already past, means now.
 func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int64, at time.Time) error {
 	b, _ := json.Marshal(IDPayload{ID: id})
-	opts := []asynq.Option{asynq.TaskID(taskID), asynq.Queue(queue), asynq.MaxRetry(3), asynq.Timeout(2 * time.Minute)}
-	if !at.IsZero() {
-		opts = append(opts, asynq.ProcessAt(at))
-	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err := c.c.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
-	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+	err := c.store(ctx, typ, queue, taskID, b, at)
+	if errors.Is(err, errTaskIDTaken) {
 		if c.willRun(queue, taskID) {
 			return nil
 		}
@@ -68,13 +74,27 @@ func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int6
 		// for good, the sweeper's re-enqueue refused as a duplicate every
 		// second). Wake under a fresh id; the row's claim makes a second
 		// run a no-op.
-		opts[0] = asynq.TaskID(fmt.Sprintf("%s:w%d", taskID, time.Now().UnixNano()))
-		_, err = c.c.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+		err = c.store(ctx, typ, queue, fmt.Sprintf("%s:w%d", taskID, time.Now().UnixNano()), b, at)
 	}
 	if err != nil {
 		return fmt.Errorf("enqueue %s %s: %w", typ, taskID, err)
 	}
 	return nil
+}
+
+// store enqueues one task; a task id already stored is errTaskIDTaken. Like
+// asynq, a time not after now is pending at once (the batch path); a later
+// one is scheduled through asynq's client.
+func (c *Client) store(ctx context.Context, typ, queue, taskID string, payload []byte, at time.Time) error {
+	if !at.After(time.Now()) {
+		return c.batch.enqueue(ctx, queue, taskID, encodeTaskMessage(typ, payload, taskID, queue))
+	}
+	_, err := c.c.EnqueueContext(ctx, asynq.NewTask(typ, payload), asynq.TaskID(taskID), asynq.Queue(queue),
+		asynq.MaxRetry(taskMaxRetry), asynq.Timeout(taskTimeout), asynq.ProcessAt(at))
+	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return errTaskIDTaken
+	}
+	return err
 }
 
 // willRun reports whether the task holding taskID is waiting to run
