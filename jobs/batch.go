@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,6 +58,9 @@ const (
 	taskMaxRetry = 3
 	taskTimeout  = 2 * time.Minute
 )
+
+// flushers is how many pipelines may be in flight at once.
+const flushers = 2
 
 // maxBatch caps the wake-ups sent in one pipeline.
 const maxBatch = 256
@@ -113,7 +117,11 @@ type batcher struct {
 
 func newBatcher(rdb redis.UniversalClient) *batcher {
 	b := &batcher{rdb: rdb, reqs: make(chan *enqueueReq), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go b.run()
+	var wg sync.WaitGroup
+	for range flushers {
+		wg.Go(b.run)
+	}
+	go func() { wg.Wait(); close(b.stopped) }()
 	return b
 }
 
@@ -150,7 +158,6 @@ func (b *batcher) close() {
 }
 
 func (b *batcher) run() {
-	defer close(b.stopped)
 	batch := make([]*enqueueReq, 0, maxBatch)
 	for {
 		select {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -324,4 +325,24 @@ func TestCloseSendsWaitingCallers(t *testing.T) {
 	if err := client.EnqueueEvent(context.Background(), n+1); err == nil {
 		t.Error("EnqueueEvent after Close = nil, want an error")
 	}
+}
+
+// BenchmarkEnqueueParallel measures concurrent immediate wake-ups through
+// the batch path (go test -bench EnqueueParallel -cpu 1,2 ./jobs/; the
+// goroutine count is 32×GOMAXPROCS, as many as the sweeper's wakeParallel).
+func BenchmarkEnqueueParallel(b *testing.B) {
+	opt := redisOpt(b)
+	client := jobs.NewClient(opt)
+	defer client.Close()
+	var next atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := client.EnqueueMessage(context.Background(), next.Add(1), 1, time.Time{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

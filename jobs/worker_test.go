@@ -15,7 +15,7 @@ import (
 	"github.com/heraldhq/herald/jobs"
 )
 
-func redisOpt(t *testing.T) asynq.RedisClientOpt {
+func redisOpt(t testing.TB) asynq.RedisClientOpt {
 	u, _ := storetest.Redis(t)
 	o, err := redis.ParseURL(u)
 	if err != nil {
