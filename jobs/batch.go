@@ -22,7 +22,8 @@ import (
 //
 // It writes asynq's internal storage format, pinned to asynq v0.26.0:
 // internal/rdb/rdb.go (enqueueCmd, RDB.Enqueue), internal/base/base.go
-// (TaskKey, PendingKey, AllQueues, EncodeMessage) and
+// (TaskKey, PendingKey, AllQueues, EncodeMessage, TaskState's strings, kept
+// in the task hash's "state" field) and
 // internal/proto/asynq.proto (TaskMessage). batch_test.go fails if a newer
 // asynq stores or reads tasks differently; re-read those files when
 // upgrading.
@@ -65,8 +66,17 @@ const flushers = 2
 // maxBatch caps the wake-ups sent in one pipeline.
 const maxBatch = 256
 
-// errTaskIDTaken is a batch result: a task with this id is already stored.
-var errTaskIDTaken = errors.New("task id already exists")
+// idTakenError answers an enqueue refused because a task with the id is
+// already stored. state is that task's asynq state as stored in its hash
+// ("pending", "active", "archived", …), "" if it was gone by the time it was
+// read, or stateUnknown if it could not be read.
+type idTakenError struct{ state string }
+
+const stateUnknown = "unknown"
+
+func (e *idTakenError) Error() string {
+	return fmt.Sprintf("task id already exists (state %q)", e.state)
+}
 
 // errClosed is returned to callers after Close.
 var errClosed = errors.New("jobs client is closed: wake-up not enqueued")
@@ -125,8 +135,8 @@ func newBatcher(rdb redis.UniversalClient) *batcher {
 	return b
 }
 
-// enqueue stores one pending task and waits for its own result: nil,
-// errTaskIDTaken, or the error that kept it from being stored. A caller
+// enqueue stores one pending task and waits for its own result: nil, an
+// *idTakenError, or the error that kept it from being stored. A caller
 // whose ctx ends stops waiting; the others in its batch are not affected.
 func (b *batcher) enqueue(ctx context.Context, queue, id string, msg []byte) error {
 	r := &enqueueReq{ctx: ctx, queue: queue, id: id, msg: msg, done: make(chan error, 1)}
@@ -209,22 +219,55 @@ func (b *batcher) flush(batch []*enqueueReq) {
 	defer cancel()
 	now := time.Now().UnixNano()
 	cmds := b.send(ctx, live, now, false)
-	var retry []*enqueueReq
+	var retry, taken []*enqueueReq
 	for i, r := range live {
 		n, err := cmds[i].Int64()
-		if err != nil && isNoScript(err) {
+		switch {
+		case err != nil && isNoScript(err):
 			retry = append(retry, r) // not run at all: safe to send again
-			continue
+		case err == nil && n == 0:
+			taken = append(taken, r)
+		default:
+			r.done <- result(n, err)
 		}
-		r.done <- result(n, err)
 	}
-	if len(retry) == 0 {
-		return
+	if len(retry) > 0 {
+		// Redis restarted and lost its script cache: EVAL loads it again.
+		cmds = b.send(ctx, retry, now, true)
+		for i, r := range retry {
+			n, err := cmds[i].Int64()
+			if err == nil && n == 0 {
+				taken = append(taken, r)
+				continue
+			}
+			r.done <- result(n, err)
+		}
 	}
-	// Redis restarted and lost its script cache: EVAL loads it again.
-	cmds = b.send(ctx, retry, now, true)
-	for i, r := range retry {
-		r.done <- result(cmds[i].Int64())
+	if len(taken) > 0 {
+		b.answerTaken(ctx, taken)
+	}
+}
+
+// answerTaken reads the state of the tasks holding the ids in reqs, all in
+// one round trip, and answers each with an idTakenError: asking asynq's
+// inspector instead costs one round trip per id, and the periodic sweeper
+// wakes every row of a backlog whose tasks are still queued.
+func (b *batcher) answerTaken(ctx context.Context, reqs []*enqueueReq) {
+	pipe := b.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(reqs))
+	for i, r := range reqs {
+		cmds[i] = pipe.HGet(ctx, taskKey(r.queue, r.id), "state")
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, r := range reqs {
+		state, err := cmds[i].Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			state = "" // gone since the refusal
+		case err != nil:
+			state = stateUnknown
+		}
+		r.done <- &idTakenError{state: state}
 	}
 }
 
@@ -243,7 +286,7 @@ func (b *batcher) send(ctx context.Context, reqs []*enqueueReq, now int64, eval 
 	}
 	cmds := make([]*redis.Cmd, len(reqs))
 	for i, r := range reqs {
-		keys := []string{"asynq:{" + r.queue + "}:t:" + r.id, "asynq:{" + r.queue + "}:pending"}
+		keys := []string{taskKey(r.queue, r.id), "asynq:{" + r.queue + "}:pending"}
 		if eval {
 			cmds[i] = enqueueScript.Eval(ctx, pipe, keys, r.msg, r.id, now)
 		} else {
@@ -255,13 +298,15 @@ func (b *batcher) send(ctx context.Context, reqs []*enqueueReq, now int64, eval 
 	return cmds
 }
 
-// result turns one script reply into a caller's answer.
+// taskKey is the hash holding a task (base.TaskKey).
+func taskKey(queue, id string) string { return "asynq:{" + queue + "}:t:" + id }
+
+// result turns one script reply other than 0 (id taken) into a caller's
+// answer.
 func result(n int64, err error) error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("redis enqueue script: %w", err)
-	case n == 0:
-		return errTaskIDTaken
 	case n != 1:
 		return fmt.Errorf("redis enqueue script returned %d, want 0 or 1", n)
 	}

@@ -104,6 +104,64 @@ func TestBatchEnqueueStoresWhatAsynqStores(t *testing.T) {
 	}
 }
 
+// TestBatchEnqueueReadsTheHoldersState: a wake-up refused as a duplicate
+// reads the state of the task holding its id from the task's hash; that
+// field must say what asynq's inspector says, and the decision must follow
+// it: a scheduled or pending holder keeps the id, an archived one gets a
+// fresh id.
+func TestBatchEnqueueReadsTheHoldersState(t *testing.T) {
+	opt := redisOpt(t)
+	ctx := context.Background()
+	r := rawRedis(t, opt)
+	insp := asynq.NewInspector(opt)
+	defer insp.Close()
+	client := jobs.NewClient(opt)
+	defer client.Close()
+
+	if err := client.EnqueueMessage(ctx, 1, 1, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.EnqueueMessage(ctx, 2, 1, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.EnqueueMessage(ctx, 3, 1, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := insp.ArchiveTask(jobs.QueueDelivery, "msg:3:1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id, state string
+	}{{"msg:1:1", "scheduled"}, {"msg:2:1", "pending"}, {"msg:3:1", "archived"}} {
+		info, err := insp.GetTaskInfo(jobs.QueueDelivery, tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		field, err := r.HGet(ctx, "asynq:{"+jobs.QueueDelivery+"}:t:"+tc.id, "state").Result()
+		if err != nil {
+			t.Fatalf("read state of %s: %v", tc.id, err)
+		}
+		if info.State.String() != tc.state || field != tc.state {
+			t.Errorf("%s: inspector state %v, hash state %q, want both %q", tc.id, info.State, field, tc.state)
+		}
+	}
+	for id := int64(1); id <= 3; id++ {
+		if err := client.EnqueueMessage(ctx, id, 1, time.Time{}); err != nil {
+			t.Fatalf("wake message %d again: %v", id, err)
+		}
+	}
+	info, err := insp.GetQueueInfo(jobs.QueueDelivery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// msg:1:1 stays scheduled, msg:2:1 pending, msg:3:1 archived, plus
+	// one fresh msg:3:1:w… pending.
+	if info.Scheduled != 1 || info.Pending != 2 || info.Archived != 1 {
+		t.Errorf("after waking all three again: scheduled %d pending %d archived %d, want 1 2 1",
+			info.Scheduled, info.Pending, info.Archived)
+	}
+}
+
 // TestBatchEnqueuedTasksRunOnce: many concurrent wake-ups, each sent twice
 // at once, are each run exactly once by the worker Herald runs.
 func TestBatchEnqueuedTasksRunOnce(t *testing.T) {
@@ -340,6 +398,32 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := client.EnqueueMessage(context.Background(), next.Add(1), 1, time.Time{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkReenqueueQueued measures waking ids whose tasks are still queued,
+// as the periodic sweeper does over a backlog: each is refused as a
+// duplicate and the task holding the id is checked.
+func BenchmarkReenqueueQueued(b *testing.B) {
+	opt := redisOpt(b)
+	client := jobs.NewClient(opt)
+	defer client.Close()
+	const ids = 10_000
+	for id := int64(1); id <= ids; id++ {
+		if err := client.EnqueueMessage(context.Background(), id, 1, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := client.EnqueueMessage(context.Background(), next.Add(1)%ids+1, 1, time.Time{}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -64,8 +64,9 @@ func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int6
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := c.store(ctx, typ, queue, taskID, b, at)
-	if errors.Is(err, errTaskIDTaken) {
-		if c.willRun(queue, taskID) {
+	var taken *idTakenError
+	if errors.As(err, &taken) {
+		if willRun(taken.state) {
 			return nil
 		}
 		// The id is held by a task that will not run again: archived, or
@@ -82,9 +83,9 @@ func (c *Client) Enqueue(ctx context.Context, typ, queue, taskID string, id int6
 	return nil
 }
 
-// store enqueues one task; a task id already stored is errTaskIDTaken. Like
-// asynq, a time not after now is pending at once (the batch path); a later
-// one is scheduled through asynq's client.
+// store enqueues one task; a task id already stored is an *idTakenError.
+// Like asynq, a time not after now is pending at once (the batch path); a
+// later one is scheduled through asynq's client.
 func (c *Client) store(ctx context.Context, typ, queue, taskID string, payload []byte, at time.Time) error {
 	if !at.After(time.Now()) {
 		return c.batch.enqueue(ctx, queue, taskID, encodeTaskMessage(typ, payload, taskID, queue))
@@ -92,27 +93,32 @@ func (c *Client) store(ctx context.Context, typ, queue, taskID string, payload [
 	_, err := c.c.EnqueueContext(ctx, asynq.NewTask(typ, payload), asynq.TaskID(taskID), asynq.Queue(queue),
 		asynq.MaxRetry(taskMaxRetry), asynq.Timeout(taskTimeout), asynq.ProcessAt(at))
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-		return errTaskIDTaken
+		return &idTakenError{state: c.taskState(queue, taskID)}
 	}
 	return err
 }
 
-// willRun reports whether the task holding taskID is waiting to run
-// (pending, scheduled or retry). An active task may be running, or may be
-// a zombie; either way its row is due again (the callers wake only rows that
-// are), so a second wake-up is safe.
-func (c *Client) willRun(queue, taskID string) bool {
+// taskState is the state of the task holding taskID as an idTakenError
+// carries it.
+func (c *Client) taskState(queue, taskID string) string {
 	info, err := c.insp.GetTaskInfo(queue, taskID)
 	if errors.Is(err, asynq.ErrTaskNotFound) {
-		return false // gone since the conflict
+		return "" // gone since the conflict
 	}
 	if err != nil {
-		// Cannot tell (the queue is not registered after a flush, Redis
-		// is failing): keep the wake-up that is there, as before.
-		return true
+		return stateUnknown
 	}
-	switch info.State {
-	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry:
+	return info.State.String()
+}
+
+// willRun reports whether a task in state is waiting to run (pending,
+// scheduled or retry). An active task may be running, or may be a zombie;
+// either way its row is due again (the callers wake only rows that are), so
+// a second wake-up is safe. When the state cannot be read (Redis is
+// failing) the wake-up that is there is kept.
+func willRun(state string) bool {
+	switch state {
+	case "pending", "scheduled", "retry", stateUnknown:
 		return true
 	}
 	return false
