@@ -33,8 +33,8 @@ func (s *Service) Apply(ctx context.Context, source string, inboundEventID int64
 		return Change{}, ErrMissingCaseID
 	}
 	for attempt := 0; ; attempt++ {
-		ch, err := s.apply(ctx, source, inboundEventID, nc, occurredAt)
-		if attempt < 4 && retryable(err) {
+		ch, err := s.applyTx(ctx, source, inboundEventID, nc, occurredAt)
+		if attempt < 4 && Retryable(err) {
 			continue
 		}
 		if err != nil {
@@ -44,10 +44,48 @@ func (s *Service) Apply(ctx context.Context, source string, inboundEventID int64
 	}
 }
 
-// retryable reports errors a fresh transaction resolves: a lost creation
+// ApplyIn is Apply inside the caller's transaction, so the case, its
+// version and findings commit (or roll back) with whatever else the caller
+// writes for the same event. A deadlock or serialization failure aborts tx:
+// Retryable reports them, and the caller starts a fresh transaction.
+func (s *Service) ApplyIn(ctx context.Context, tx pgx.Tx, source string, inboundEventID int64, nc normalize.Case, occurredAt *time.Time) (Change, error) {
+	if nc.CaseID == "" {
+		return Change{}, ErrMissingCaseID
+	}
+	for attempt := 0; ; attempt++ {
+		// A lost creation race leaves tx usable (the insert did nothing):
+		// the case's creator has committed, so the next read locks its row.
+		ch, err := s.apply(ctx, tx, source, inboundEventID, nc, occurredAt)
+		if attempt < 4 && errors.Is(err, errRaced) {
+			continue
+		}
+		if err != nil {
+			return Change{}, dbErr("apply case "+nc.CaseID, err)
+		}
+		return ch, nil
+	}
+}
+
+func (s *Service) applyTx(ctx context.Context, source string, eventID int64, nc normalize.Case, occurredAt *time.Time) (Change, error) {
+	tx, err := s.db.Pool.Begin(ctx)
+	if err != nil {
+		return Change{}, err
+	}
+	defer tx.Rollback(ctx)
+	ch, err := s.apply(ctx, tx, source, eventID, nc, occurredAt)
+	if err != nil {
+		return Change{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Change{}, err
+	}
+	return ch, nil
+}
+
+// Retryable reports errors a fresh transaction resolves: a lost creation
 // race, a deadlock, a serialization failure, or a duplicate version from a
 // concurrent apply of the same event.
-func retryable(err error) bool {
+func Retryable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "40P01" || pe.Code == "40001" || pe.Code == "23505"
@@ -63,17 +101,11 @@ type locked struct {
 	cmsUpdatedAt *time.Time
 }
 
-func (s *Service) apply(ctx context.Context, source string, eventID int64, nc normalize.Case, occurredAt *time.Time) (Change, error) {
-	tx, err := s.db.Pool.Begin(ctx)
-	if err != nil {
-		return Change{}, err
-	}
-	defer tx.Rollback(ctx)
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, source string, eventID int64, nc normalize.Case, occurredAt *time.Time) (Change, error) {
 	now := s.clock.Now()
-
 	var cur locked
 	var raw []byte
-	err = tx.QueryRow(ctx, `SELECT id, client_id, snapshot, version, cms_updated_at FROM cases
+	err := tx.QueryRow(ctx, `SELECT id, client_id, snapshot, version, cms_updated_at FROM cases
 		WHERE source = $1 AND external_id = $2 FOR UPDATE`, source, nc.CaseID).
 		Scan(&cur.id, &cur.clientID, &raw, &cur.version, &cur.cmsUpdatedAt)
 	exists := err == nil
@@ -97,9 +129,6 @@ func (s *Service) apply(ctx context.Context, source string, eventID int64, nc no
 		if err := s.update(ctx, tx, source, cur, &ch, now); err != nil {
 			return Change{}, err
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Change{}, err
 	}
 	return ch, nil
 }

@@ -72,8 +72,19 @@ func NormalizeAddress(channel, address string) string {
 
 // IsOptedOut reports whether address has opted out of channel.
 func (s *Store) IsOptedOut(ctx context.Context, channel, address string) (bool, error) {
+	return s.IsOptedOutIn(ctx, s.db.Pool, channel, address)
+}
+
+// Querier runs IsOptedOutIn's query: the pool, or a caller's transaction.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// IsOptedOutIn is IsOptedOut read through q, for a caller that holds a
+// transaction and must not wait for a second connection.
+func (s *Store) IsOptedOutIn(ctx context.Context, q Querier, channel, address string) (bool, error) {
 	var out bool
-	err := s.db.Pool.QueryRow(ctx, `SELECT opted_out FROM opt_outs WHERE channel = $1 AND address = $2`,
+	err := q.QueryRow(ctx, `SELECT opted_out FROM opt_outs WHERE channel = $1 AND address = $2`,
 		channel, NormalizeAddress(channel, address)).Scan(&out)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil

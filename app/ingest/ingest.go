@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
 	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/sanitize"
 	"github.com/heraldhq/herald/app/store"
 	"github.com/heraldhq/herald/config"
@@ -43,10 +44,14 @@ type Enricher interface {
 	Enrich(ctx context.Context, source string, raw []byte) ([]byte, error)
 }
 
-// Planner decides what the client should hear about a committed change.
-// It must be idempotent: a failed or crashed event is planned again.
+// Planner decides what the client should hear about a change, inside the
+// transaction that applies it (rules.Planner): Prepare before the
+// transaction, PlanIn in it, Wake after the commit. It must be idempotent:
+// a failed or crashed event is planned again.
 type Planner interface {
-	Plan(ctx context.Context, change cases.Change) error
+	Prepare(ctx context.Context) (rules.Prepared, error)
+	PlanIn(ctx context.Context, tx pgx.Tx, prep rules.Prepared, change cases.Change) (rules.Planned, error)
+	Wake(ctx context.Context, planned rules.Planned) error
 }
 
 // Statuses loads the firm's status map (statuses.Service).
@@ -57,7 +62,7 @@ type Statuses interface {
 // Cases applies a normalized case and records a case the CMS deleted
 // (cases.Service).
 type Cases interface {
-	Apply(ctx context.Context, source string, inboundEventID int64, nc normalize.Case, occurredAt *time.Time) (cases.Change, error)
+	ApplyIn(ctx context.Context, tx pgx.Tx, source string, inboundEventID int64, nc normalize.Case, occurredAt *time.Time) (cases.Change, error)
 	MarkDeleted(ctx context.Context, source, externalID, detail string) (caseID int64, found bool, err error)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/normalize"
 	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/rules"
 )
 
 // Process errors. An error from Process that wraps neither was not recorded
@@ -48,6 +49,9 @@ type Outcome struct {
 	// another worker) or failed.
 	Result string
 	Change *cases.Change
+	// Wake is set when the event committed but delivery could not be woken
+	// for its new messages; the delivery sweeper finds them by due time.
+	Wake error
 }
 
 // claimed is an inbound event this worker owns until its claim expires.
@@ -64,9 +68,9 @@ type claimed struct {
 // it. It is idempotent: it claims the row first (received → processing, or a
 // processing row whose claim expired, or a failed row due for retry), and
 // an event already processed, stale, failed for good or claimed by a live
-// worker is skipped. The planner runs only after the case is committed; if
-// it fails the event is marked failed and retried, and cases.Apply replays
-// the stored change instead of writing a second version.
+// worker is skipped. The case version, its findings, the planned messages
+// and the event's processed mark commit in one transaction: if anything
+// fails nothing of it is kept, the event is marked failed and retried.
 func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, error) {
 	out := Outcome{InboundEventID: inboundEventID, Result: ResultSkipped}
 	ev, ok, err := s.claim(ctx, inboundEventID)
@@ -77,25 +81,17 @@ func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, e
 	// Never work past the claim: after it another worker may take over.
 	ctx, cancel := context.WithTimeout(ctx, s.opt.ClaimTimeout)
 	defer cancel()
-	ch, err := s.handle(ctx, ev)
+	done, err := s.handle(ctx, ev)
 	if del := (*DeletedError)(nil); errors.As(err, &del) {
 		return s.deleted(ctx, ev, del, out)
-	}
-	if ch != nil {
-		out.Change, out.CaseID = ch, ch.CaseID
 	}
 	if err != nil {
 		out.Result = ResultFailed
 		return out, s.fail(ctx, ev, err)
 	}
-	out.Result = ResultProcessed
-	if ch.Stale {
-		out.Result = ResultStale
-	}
-	err = s.record(ctx, `UPDATE inbound_events SET status = $2, case_id = $3, error = '', retry_at = NULL,
-		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, out.Result, ch.CaseID, s.clock.Now())
-	if err != nil {
-		return out, fmt.Errorf("%w: mark inbound event %d %s: %w", derrors.Unavailable, ev.id, out.Result, err)
+	out.Change, out.CaseID, out.Result = &done.change, done.change.CaseID, done.result
+	if s.opt.Planner != nil {
+		out.Wake = s.opt.Planner.Wake(ctx, done.planned)
 	}
 	return out, nil
 }
@@ -158,37 +154,48 @@ func (s *Service) claim(ctx context.Context, id int64) (claimed, bool, error) {
 	return ev, true, nil
 }
 
-// handle runs enrich → normalize → apply → plan. The returned change is set
-// once the case is committed, even when planning then fails.
-func (s *Service) handle(ctx context.Context, ev claimed) (*cases.Change, error) {
+// committed is what handle committed for an event.
+type committed struct {
+	change  cases.Change
+	planned rules.Planned
+	result  string
+}
+
+// maxTxAttempts bounds how often handle starts the event's transaction
+// over after a deadlock or serialization failure.
+const maxTxAttempts = 4
+
+// handle runs enrich → normalize, then apply → plan → mark the event done
+// in one transaction (commit).
+func (s *Service) handle(ctx context.Context, ev claimed) (committed, error) {
 	src, ok := s.sources[ev.source]
 	if !ok {
-		return nil, permanent(fmt.Errorf("source %q has no mapping in config/sources", ev.source))
+		return committed{}, permanent(fmt.Errorf("source %q has no mapping in config/sources", ev.source))
 	}
 	raw := ev.body
 	if s.opt.Enricher != nil {
 		enriched, err := s.opt.Enricher.Enrich(ctx, ev.source, raw)
 		if del := (*DeletedError)(nil); errors.As(err, &del) {
-			return nil, err
+			return committed{}, err
 		}
 		if err != nil {
 			if errors.Is(err, derrors.InvalidArgument) || errors.Is(err, derrors.NotFound) {
 				err = permanent(err)
 			}
-			return nil, fmt.Errorf("enrich: %w", err)
+			return committed{}, fmt.Errorf("enrich: %w", err)
 		}
 		raw = enriched
 	}
 	n, err := s.normalizer(ctx, src.mapping)
 	if err != nil {
-		return nil, err
+		return committed{}, err
 	}
 	res, err := n.Normalize(raw)
 	if errors.Is(err, normalize.ErrNotJSON) || errors.Is(err, normalize.ErrMissingCaseID) {
-		return nil, permanent(err)
+		return committed{}, permanent(err)
 	}
 	if err != nil {
-		return nil, err
+		return committed{}, err
 	}
 	at := res.UpdatedAt
 	if at == nil {
@@ -197,19 +204,56 @@ func (s *Service) handle(ctx context.Context, ev claimed) (*cases.Change, error)
 	if at == nil {
 		at = ev.occurredAt
 	}
-	ch, err := s.cases.Apply(ctx, ev.source, ev.id, res.Case, at)
-	if errors.Is(err, derrors.InvalidArgument) {
-		return nil, permanent(err)
-	}
-	if err != nil {
-		return nil, err
-	}
+	// What the planner reads through the pool is read before the
+	// transaction, which then needs no second connection.
+	var prep rules.Prepared
 	if s.opt.Planner != nil {
-		if err := s.opt.Planner.Plan(ctx, ch); err != nil {
-			return &ch, fmt.Errorf("plan case %d: %w", ch.CaseID, err)
+		if prep, err = s.opt.Planner.Prepare(ctx); err != nil {
+			return committed{}, fmt.Errorf("prepare plan: %w", err)
 		}
 	}
-	return &ch, nil
+	for attempt := 1; ; attempt++ {
+		done, err := s.commit(ctx, ev, res.Case, at, prep)
+		if attempt < maxTxAttempts && cases.Retryable(err) {
+			continue
+		}
+		if errors.Is(err, derrors.InvalidArgument) {
+			return committed{}, permanent(err)
+		}
+		return done, err
+	}
+}
+
+// commit applies the case, plans its messages and marks the event processed
+// (or stale) in one transaction, so the event is done exactly when its
+// effects are committed.
+func (s *Service) commit(ctx context.Context, ev claimed, nc normalize.Case, at *time.Time, prep rules.Prepared) (committed, error) {
+	tx, err := s.db.Pool.Begin(ctx)
+	if err != nil {
+		return committed{}, fmt.Errorf("%w: begin: %w", derrors.Unavailable, err)
+	}
+	defer tx.Rollback(ctx)
+	done := committed{result: ResultProcessed}
+	if done.change, err = s.cases.ApplyIn(ctx, tx, ev.source, ev.id, nc, at); err != nil {
+		return committed{}, err
+	}
+	if s.opt.Planner != nil {
+		if done.planned, err = s.opt.Planner.PlanIn(ctx, tx, prep, done.change); err != nil {
+			return committed{}, err
+		}
+	}
+	if done.change.Stale {
+		done.result = ResultStale
+	}
+	_, err = tx.Exec(ctx, `UPDATE inbound_events SET status = $2, case_id = $3, error = '', retry_at = NULL,
+		claimed_until = NULL, processed_at = $4 WHERE id = $1`, ev.id, done.result, done.change.CaseID, s.clock.Now())
+	if err != nil {
+		return committed{}, fmt.Errorf("%w: mark inbound event %d %s: %w", derrors.Unavailable, ev.id, done.result, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return committed{}, fmt.Errorf("%w: commit inbound event %d: %w", derrors.Unavailable, ev.id, err)
+	}
+	return done, nil
 }
 
 // permanentError marks a failure no retry can fix.

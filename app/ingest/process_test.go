@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/ingest"
+	"github.com/heraldhq/herald/app/rules"
 	"github.com/heraldhq/herald/app/statuses"
 )
 
@@ -23,16 +26,20 @@ type planner struct {
 	failures int
 }
 
-func (p *planner) Plan(_ context.Context, ch cases.Change) error {
+func (p *planner) Prepare(context.Context) (rules.Prepared, error) { return rules.Prepared{}, nil }
+
+func (p *planner) PlanIn(_ context.Context, _ pgx.Tx, _ rules.Prepared, ch cases.Change) (rules.Planned, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.changes = append(p.changes, ch)
 	if p.failures > 0 {
 		p.failures--
-		return errors.New("rules engine unavailable")
+		return rules.Planned{}, errors.New("rules engine unavailable")
 	}
-	return nil
+	return rules.Planned{}, nil
 }
+
+func (p *planner) Wake(context.Context, rules.Planned) error { return nil }
 
 func (e *env) accept(t *testing.T, body []byte) int64 {
 	t.Helper()
@@ -125,21 +132,25 @@ func TestProcessDataErrorsFailForGood(t *testing.T) {
 	}
 }
 
-func TestProcessPlannerFailureIsRetriedWithoutSecondVersion(t *testing.T) {
+func TestProcessPlannerFailureLeavesNothingAndIsRetried(t *testing.T) {
 	p := &planner{failures: 1}
 	e := newEnv(t, ingest.Options{Planner: p})
 	ctx := context.Background()
 	id := e.accept(t, event("evt_1", "", "C-1", map[string]any{"status": "Retained"}))
 	out, err := e.process(t, id)
-	if !errors.Is(err, ingest.ErrWillRetry) || out.CaseID == 0 {
-		t.Fatalf("Process with the planner down = %+v, %v; want ErrWillRetry after the case was committed", out, err)
+	if !errors.Is(err, ingest.ErrWillRetry) || out.CaseID != 0 {
+		t.Fatalf("Process with the planner down = %+v, %v; want ErrWillRetry and no case", out, err)
 	}
 	r := e.row(t, id)
 	if r.Status != "failed" || r.RetryAt == nil || !r.RetryAt.Equal(t0.Add(30*time.Second)) || !strings.Contains(r.Error, "rules engine unavailable") {
 		t.Fatalf("row = %+v, want failed, retry at +30s, with the planner's error", r)
 	}
-	if n := e.count(t, `SELECT count(*) FROM cases`); n != 1 {
-		t.Fatalf("cases = %d, want the case committed before planning", n)
+	// The case was applied in the transaction the planner failed in: none
+	// of it may be left behind.
+	for _, table := range []string{"clients", "cases", "case_versions", "data_findings"} {
+		if n := e.count(t, `SELECT count(*) FROM `+table); n != 0 {
+			t.Errorf("%s = %d after the failed plan, want 0 (nothing half-applied)", table, n)
+		}
 	}
 	e.enq.ids = nil
 	if n, _ := e.svc.Sweep(ctx); n != 0 {
@@ -156,8 +167,8 @@ func TestProcessPlannerFailureIsRetriedWithoutSecondVersion(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM case_versions`); n != 1 {
 		t.Errorf("case_versions = %d after the retry, want 1", n)
 	}
-	if len(p.changes) != 2 || !p.changes[1].Replayed || p.changes[1].CaseID != p.changes[0].CaseID || !p.changes[1].Created {
-		t.Errorf("planner calls = %d, want the same (replayed, created) change planned again", len(p.changes))
+	if len(p.changes) != 2 || p.changes[1].Replayed || !p.changes[1].Created || p.changes[1].CaseID != out.CaseID {
+		t.Errorf("planner calls = %+v, want the case created afresh and planned again", p.changes)
 	}
 }
 

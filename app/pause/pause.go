@@ -154,6 +154,18 @@ func (s *Service) Resume(ctx context.Context, scope string, caseID, clientID int
 // then a client override, then a firm-wide one, then the CMS flag. Expired
 // overrides count as lifted. clientID 0 means the case's client.
 func (s *Service) Check(ctx context.Context, caseID, clientID int64) (State, error) {
+	return s.CheckIn(ctx, s.db.Pool, caseID, clientID)
+}
+
+// Querier runs CheckIn's query: the pool, or a caller's transaction.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// CheckIn is Check read through q. The planner passes the transaction that
+// has just written the case, so the CMS flag it reads is the one this event
+// set, and it needs no second connection while it holds that transaction.
+func (s *Service) CheckIn(ctx context.Context, q Querier, caseID, clientID int64) (State, error) {
 	// One round trip: the first override in force (case, client, firm) and
 	// the case's CMS flag. Planning and every send ask this.
 	var (
@@ -162,7 +174,7 @@ func (s *Service) Check(ctx context.Context, caseID, clientID int64) (State, err
 		cms               *bool
 		cmsSince          *time.Time
 	)
-	err := s.db.Pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		SELECT p.scope, p.reason, p.paused_by, p.created_at, p.expires_at, c.cms_paused, COALESCE(c.cms_updated_at, c.updated_at)
 		FROM (SELECT 1) one
 		LEFT JOIN LATERAL (

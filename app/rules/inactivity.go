@@ -81,14 +81,18 @@ func (p *Planner) checkIn(ctx context.Context, r Rule, caseID int64, prefix stri
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, caseID, c.ClientID, c.Snapshot, now)
+	prep, err := p.Prepare(ctx)
+	if err != nil {
+		return false, err
+	}
+	in, err := p.input(ctx, p.db.Pool, prep.snap, caseID, c.ClientID, c.Snapshot, now)
 	if err != nil {
 		return false, err
 	}
 	ds := Fire(in, r, fmt.Sprintf("no status change for %d days", r.InactivityDays))
-	w := p.newWriter(caseID, c.ClientID, 0, now)
+	w := p.newWriter(prep, caseID, c.ClientID, 0, now)
 	err = p.inTx(ctx, caseID, func(tx pgx.Tx) error {
-		vars, err := p.vars(ctx, tx, c.Snapshot, in.Location, emptyChanges, "inactivity")
+		vars, err := Vars(ctx, tx, prep.cfg, c.Snapshot, in.Location, emptyChanges, "inactivity")
 		if err != nil {
 			return err
 		}

@@ -16,10 +16,11 @@ import (
 )
 
 // input gathers the state Evaluate needs about a case at now: pause,
-// reachable channels, opt-outs, time zone, language, the enabled rules and
-// the template channels.
-func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
-	st, err := p.pauses.Check(ctx, caseID, clientID)
+// reachable channels, opt-outs, time zone, language, and from snap the
+// enabled rules and the template channels. It reads through q: the
+// planning transaction, or the pool.
+func (p *Planner) input(ctx context.Context, q Querier, snap *snapshot, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
+	st, err := p.pauses.CheckIn(ctx, q, caseID, clientID)
 	if err != nil {
 		return Input{}, fmt.Errorf("check pause: %w", err)
 	}
@@ -32,7 +33,7 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 		// clients.email_invalid is set by bounce handling (package cases owns
 		// the table; this is a read of one flag it keeps).
 		var invalid bool
-		err := p.db.Pool.QueryRow(ctx, `SELECT email_invalid FROM clients WHERE id = $1`, clientID).Scan(&invalid)
+		err := q.QueryRow(ctx, `SELECT email_invalid FROM clients WHERE id = $1`, clientID).Scan(&invalid)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return Input{}, fmt.Errorf("%w: read client: %w", derrors.Unavailable, err)
 		}
@@ -43,15 +44,11 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 		if addr == "" {
 			continue
 		}
-		out, err := p.optOuts.IsOptedOut(ctx, ch, addr)
+		out, err := p.optOuts.IsOptedOutIn(ctx, q, ch, addr)
 		if err != nil {
 			return Input{}, fmt.Errorf("check opt-out: %w", err)
 		}
 		opted[ch] = out
-	}
-	snap, err := p.current(ctx)
-	if err != nil {
-		return Input{}, err
 	}
 	return Input{
 		Now:         now,
@@ -67,13 +64,8 @@ func (p *Planner) input(ctx context.Context, caseID, clientID int64, c normalize
 	}, nil
 }
 
-// vars builds the template variables for a case.
-func (p *Planner) vars(ctx context.Context, tx pgx.Tx, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
-	return Vars(ctx, tx, p.config(ctx), c, loc, diff, eventType)
-}
-
-// Querier runs the reads Vars makes: the planner's transaction, or the
-// pool for the portal's template preview.
+// Querier runs the reads input and Vars make: the planner's transaction,
+// or the pool for the sweeps' inputs and the portal's template preview.
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row

@@ -4,32 +4,34 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/clock"
+	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/render"
 	"github.com/heraldhq/herald/app/store"
 )
 
-// PauseChecker answers whether automation is paused (pause.Service).
+// PauseChecker answers whether automation is paused (pause.Service). The
+// planner reads it through its own transaction.
 type PauseChecker interface {
-	Check(ctx context.Context, caseID, clientID int64) (pause.State, error)
+	CheckIn(ctx context.Context, q pause.Querier, caseID, clientID int64) (pause.State, error)
 }
 
-// OptOuts answers whether an address opted out of a channel (consent.Store).
+// OptOuts answers whether an address opted out of a channel (consent.Store),
+// read through the planner's transaction.
 type OptOuts interface {
-	IsOptedOut(ctx context.Context, channel, address string) (bool, error)
+	IsOptedOutIn(ctx context.Context, q consent.Querier, channel, address string) (bool, error)
 }
 
-// Templates finds the template to render (content.Store).
+// Templates lists the templates to render (content.Store). The planner
+// keeps them in its snapshot and picks a language variant itself.
 type Templates interface {
-	Current(ctx context.Context, key, language, channel string) (content.Template, error)
 	List(ctx context.Context) ([]content.Family, error)
 }
 
@@ -103,15 +105,73 @@ func NewPlanner(d Deps) *Planner {
 		snap: &snapshotCache{}}
 }
 
+// Prepared is what every plan reads and staff rarely change: the rules and
+// templates snapshot and the firm's configuration with its saved settings.
+type Prepared struct {
+	snap *snapshot
+	cfg  Config
+}
+
+// Planned is what a plan created, to wake delivery for once its transaction
+// has committed.
+type Planned struct {
+	created []createdMessage
+}
+
+// Prepare reads what every plan needs and staff rarely change, through the
+// pool and before the caller opens its transaction: the rules and templates
+// (cached; one fingerprint query) and the firm settings (cached with a TTL).
+// A plan inside a transaction then needs no second connection.
+func (p *Planner) Prepare(ctx context.Context) (Prepared, error) {
+	snap, err := p.current(ctx)
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{snap: snap, cfg: p.config(ctx)}, nil
+}
+
 // Plan decides what the change means for the client and records it in one
 // transaction: rule decisions, rendered ledger messages, staff tasks and
-// reminders; then it wakes delivery. The ingestion processor calls it after
-// committing the case. Planning the same change again creates nothing new.
+// reminders; then it wakes delivery. Planning the same change again creates
+// nothing new.
 func (p *Planner) Plan(ctx context.Context, ch cases.Change) error {
-	now := p.clock.Now()
-	in, err := p.input(ctx, ch.CaseID, ch.ClientID, ch.New, now)
+	prep, err := p.Prepare(ctx)
 	if err != nil {
 		return err
+	}
+	var planned Planned
+	err = p.inTx(ctx, ch.CaseID, func(tx pgx.Tx) error {
+		planned, err = p.plan(ctx, tx, prep, ch)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("plan case %d event %d: %w", ch.CaseID, ch.InboundEventID, err)
+	}
+	return p.Wake(ctx, planned)
+}
+
+// PlanIn is Plan inside the caller's transaction, the one that applied the
+// change, so the event's case version and its messages commit together. It
+// takes the case's planning lock in tx. The caller commits, then calls Wake
+// with the result.
+func (p *Planner) PlanIn(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.Change) (Planned, error) {
+	err := p.lockCase(ctx, tx, ch.CaseID)
+	var planned Planned
+	if err == nil {
+		planned, err = p.plan(ctx, tx, prep, ch)
+	}
+	if err != nil {
+		return Planned{}, fmt.Errorf("plan case %d event %d: %w", ch.CaseID, ch.InboundEventID, err)
+	}
+	return planned, nil
+}
+
+// plan evaluates the rules for ch and writes what they decide in tx.
+func (p *Planner) plan(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.Change) (Planned, error) {
+	now := p.clock.Now()
+	in, err := p.input(ctx, tx, prep.snap, ch.CaseID, ch.ClientID, ch.New, now)
+	if err != nil {
+		return Planned{}, err
 	}
 	in.Created, in.Stale, in.Diff = ch.Created, ch.Stale, ch.Diff
 	decisions := Evaluate(in)
@@ -121,26 +181,23 @@ func (p *Planner) Plan(ctx context.Context, ch cases.Change) error {
 	if ch.InboundEventID == 0 {
 		prefix = fmt.Sprintf("case:%d:v%d", ch.CaseID, ch.Version)
 	}
-	w := p.newWriter(ch.CaseID, ch.ClientID, ch.InboundEventID, now)
-	err = p.inTx(ctx, ch.CaseID, func(tx pgx.Tx) error {
-		if st := ch.Diff.Status; st != nil && !ch.Created && !ch.Stale {
-			if err := w.cancelSettling(ctx, tx, prefix, deref(st.To, "no status")); err != nil {
-				return err
-			}
+	w := p.newWriter(prep, ch.CaseID, ch.ClientID, ch.InboundEventID, now)
+	if st := ch.Diff.Status; st != nil && !ch.Created && !ch.Stale {
+		if err := w.cancelSettling(ctx, tx, prefix, deref(st.To, "no status")); err != nil {
+			return Planned{}, err
 		}
-		vars, err := p.vars(ctx, tx, ch.New, in.Location, ch.Diff, eventType(ch))
-		if err != nil {
-			return err
-		}
-		if err := w.record(ctx, tx, p, keys{prefix: prefix, perRule: true}, "rule", decisions, vars, ch.New); err != nil {
-			return err
-		}
-		return w.reminders(ctx, tx, reminders)
-	})
-	if err != nil {
-		return fmt.Errorf("plan case %d event %d: %w", ch.CaseID, ch.InboundEventID, err)
 	}
-	return p.wake(ctx, w.created)
+	vars, err := Vars(ctx, tx, prep.cfg, ch.New, in.Location, ch.Diff, eventType(ch))
+	if err != nil {
+		return Planned{}, err
+	}
+	if err := w.record(ctx, tx, p, keys{prefix: prefix, perRule: true}, "rule", decisions, vars, ch.New); err != nil {
+		return Planned{}, err
+	}
+	if err := w.reminders(ctx, tx, reminders); err != nil {
+		return Planned{}, err
+	}
+	return Planned{created: w.created}, nil
 }
 
 // inTx runs fn in a transaction holding the case's planning lock, so two
@@ -151,8 +208,8 @@ func (p *Planner) inTx(ctx context.Context, caseID int64, fn func(tx pgx.Tx) err
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727301, $1::int)`, int32(caseID)); err != nil {
-		return fmt.Errorf("lock case %d: %w", caseID, err)
+	if err := p.lockCase(ctx, tx, caseID); err != nil {
+		return err
 	}
 	if err := fn(tx); err != nil {
 		return err
@@ -160,8 +217,22 @@ func (p *Planner) inTx(ctx context.Context, caseID int64, fn func(tx pgx.Tx) err
 	return tx.Commit(ctx)
 }
 
+// lockCase takes the case's planning lock until tx ends.
+func (p *Planner) lockCase(ctx context.Context, tx pgx.Tx, caseID int64) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727301, $1::int)`, int32(caseID)); err != nil {
+		return fmt.Errorf("lock case %d: %w", caseID, err)
+	}
+	return nil
+}
+
+// Wake enqueues delivery for the messages a committed plan created that
+// can go out by themselves. A failure is not fatal: the delivery sweeper
+// finds due messages.
+func (p *Planner) Wake(ctx context.Context, planned Planned) error {
+	return p.wake(ctx, planned.created)
+}
+
 // wake enqueues delivery for new messages that can go out by themselves.
-// A failure is not fatal: the delivery sweeper finds due messages.
 func (p *Planner) wake(ctx context.Context, msgs []createdMessage) error {
 	if p.enqueue == nil {
 		return nil
@@ -179,21 +250,6 @@ func (p *Planner) wake(ctx context.Context, msgs []createdMessage) error {
 		return fmt.Errorf("%w (messages are committed; the delivery sweeper will pick them up)", errors.Join(errs...))
 	}
 	return nil
-}
-
-// templateChannels lists, per template key, the channels it exists on.
-func (p *Planner) templateChannels(ctx context.Context) (map[string][]string, error) {
-	fams, err := p.templates.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for _, f := range fams {
-		if !slices.Contains(out[f.Key], f.Channel) {
-			out[f.Key] = append(out[f.Key], f.Channel)
-		}
-	}
-	return out, nil
 }
 
 // eventType names the change for templates ({{ event_type }}).

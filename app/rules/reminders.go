@@ -101,11 +101,15 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, caseID, c.ClientID, c.Snapshot, now)
+	prep, err := p.Prepare(ctx)
 	if err != nil {
 		return false, err
 	}
-	w := p.newWriter(caseID, c.ClientID, 0, now)
+	in, err := p.input(ctx, p.db.Pool, prep.snap, caseID, c.ClientID, c.Snapshot, now)
+	if err != nil {
+		return false, err
+	}
+	w := p.newWriter(prep, caseID, c.ClientID, 0, now)
 	acted := false
 	err = p.inTx(ctx, caseID, func(tx pgx.Tx) error {
 		var status string
@@ -140,7 +144,7 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 			return err
 		}
 		ds := Fire(in, r, fmt.Sprintf("%s reminder for %s", r.DateField, d.String()))
-		vars, err := p.vars(ctx, tx, c.Snapshot, in.Location, emptyChanges, "reminder")
+		vars, err := Vars(ctx, tx, prep.cfg, c.Snapshot, in.Location, emptyChanges, "reminder")
 		if err != nil {
 			return err
 		}

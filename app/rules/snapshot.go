@@ -3,17 +3,41 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
+	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/derrors"
+	"github.com/heraldhq/herald/app/render"
 )
 
 // snapshot is what every plan reads and staff rarely change: the enabled
-// rules and, per template key, the channels it exists on.
+// rules, per template key the channels it exists on, and per key and
+// channel the language variants with their current versions.
 type snapshot struct {
 	fingerprint string
 	rules       []Rule
 	channels    map[string][]string
+	variants    map[[2]string][]content.Template
+}
+
+// template returns the variant of template key on channel to send in
+// language, as content.Store.Current chooses it (render.ChooseLanguage,
+// falling back to the firm's default language). No variant at all is
+// derrors.NotFound.
+func (s *snapshot) template(key, language, channel, firmDefault string) (content.Template, error) {
+	ts := s.variants[[2]string{key, channel}]
+	langs := make([]string, len(ts))
+	for i, t := range ts {
+		langs[i] = t.Language
+	}
+	pick := render.ChooseLanguage(langs, language, firmDefault)
+	for _, t := range ts {
+		if t.Language == pick {
+			return t, nil
+		}
+	}
+	return content.Template{}, fmt.Errorf("%w: no %s template %q", derrors.NotFound, channel, key)
 }
 
 // snapshotCache keeps the last snapshot a planner loaded. It is shared by
@@ -31,7 +55,7 @@ type snapshotCache struct {
 const fingerprintSQL = `SELECT (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM rules)
 	|| '/' || (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM message_templates)`
 
-// current returns the rules and template channels as of now: the cached
+// current returns the rules and templates as of now: the cached
 // snapshot when nothing changed since it was loaded (one small query),
 // otherwise a fresh one. The fingerprint is read before the load, so a
 // change racing the load makes the next call load again; a plan never uses
@@ -51,11 +75,18 @@ func (p *Planner) current(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	channels, err := p.templateChannels(ctx)
+	fams, err := p.templates.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
-	s := &snapshot{fingerprint: fp, rules: rules, channels: channels}
+	s := &snapshot{fingerprint: fp, rules: rules, channels: map[string][]string{}, variants: map[[2]string][]content.Template{}}
+	for _, f := range fams {
+		if !slices.Contains(s.channels[f.Key], f.Channel) {
+			s.channels[f.Key] = append(s.channels[f.Key], f.Channel)
+		}
+		k := [2]string{f.Key, f.Channel}
+		s.variants[k] = append(s.variants[k], f.Variants...)
+	}
 	p.snap.mu.Lock()
 	p.snap.last = s
 	p.snap.mu.Unlock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/app/cases"
 )
 
 // TestPlannerSeesRuleChangesFromAnotherProcess plans once so the planner
@@ -44,4 +46,36 @@ func TestPlannerSeesRuleChangesFromAnotherProcess(t *testing.T) {
 	eq(t, "decisions after another process edited the actions",
 		e.rows(`SELECT result, reason FROM rule_decisions WHERE inbound_event_id = $1 AND rule_key = 'welcome_on_intake'`, edited.InboundEventID),
 		[]string{"skipped_no_channel|template welcome has no sms version"})
+}
+
+// TestPlannerRendersTheClientsLanguageAndEditedTemplates checks the
+// templates the planner keeps in its snapshot: each client gets the variant
+// in their language (the firm default when there is none), and a new
+// version saved by another process is what the next plan renders.
+func TestPlannerRendersTheClientsLanguageAndEditedTemplates(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	subject := func(ch cases.Change) []string {
+		return e.rows(`SELECT subject FROM messages WHERE inbound_event_id = $1`, ch.InboundEventID)
+	}
+	english := e.apply(maria("intake_complete", nil))
+	e.plan(english)
+	spanishCase := maria("intake_complete", nil)
+	spanishCase.CaseID, spanishCase.ClientID, spanishCase.Client.PreferredLanguage = "M-2", sp("cl-2"), sp("es")
+	spanish := e.apply(spanishCase)
+	e.plan(spanish)
+	eq(t, "subject for the English client", subject(english), []string{"Welcome to Herald Demo Law, Maria"})
+	eq(t, "subject for the Spanish client", subject(spanish), []string{"Bienvenido/a a Herald Demo Law, Maria"})
+
+	if _, err := e.db.Pool.Exec(ctx, `WITH t AS (SELECT id FROM message_templates WHERE key = 'welcome' AND channel = 'email' AND language = 'en'),
+		v AS (INSERT INTO template_versions (template_id, version, subject, body_html, body_text, body_sms, change_note, created_by)
+			SELECT t.id, 2, 'Welcome aboard, {{ client_first_name }}', '<p>Hi</p>', 'Hi', '', 'shorter', 'test' FROM t RETURNING id, template_id)
+		UPDATE message_templates m SET current_version_id = v.id FROM v WHERE m.id = v.template_id`); err != nil {
+		t.Fatal(err)
+	}
+	third := maria("intake_complete", nil)
+	third.CaseID, third.ClientID = "M-3", sp("cl-3")
+	edited := e.apply(third)
+	e.plan(edited)
+	eq(t, "subject after another process saved version 2", subject(edited), []string{"Welcome aboard, Maria"})
 }

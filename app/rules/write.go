@@ -18,6 +18,7 @@ import (
 
 // writer records decisions for one case inside a planning transaction.
 type writer struct {
+	prep                      Prepared
 	caseID, clientID, eventID int64
 	now                       time.Time
 	created                   []createdMessage
@@ -29,8 +30,8 @@ type createdMessage struct {
 	due    time.Time
 }
 
-func (p *Planner) newWriter(caseID, clientID, eventID int64, now time.Time) *writer {
-	return &writer{caseID: caseID, clientID: clientID, eventID: eventID, now: now}
+func (p *Planner) newWriter(prep Prepared, caseID, clientID, eventID int64, now time.Time) *writer {
+	return &writer{prep: prep, caseID: caseID, clientID: clientID, eventID: eventID, now: now}
 }
 
 // keys name the idempotency keys of what one trigger creates.
@@ -129,7 +130,7 @@ func (w *writer) insertMessage(ctx context.Context, tx pgx.Tx, p *Planner, key, 
 	if w.eventID != 0 {
 		m.InboundEventID = &w.eventID
 	}
-	tpl, err := p.templates.Current(ctx, s.Template, deref(c.Client.PreferredLanguage, ""), s.Channel)
+	tpl, err := w.prep.snap.template(s.Template, deref(c.Client.PreferredLanguage, ""), s.Channel, p.cfg.DefaultLang)
 	var r render.Rendered
 	if err == nil {
 		m.TemplateVersionID = &tpl.Current.ID
