@@ -170,7 +170,7 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, source string, ch *Chan
 	if err := insertVersion(ctx, tx, ch, true, now); err != nil {
 		return err
 	}
-	return syncFindings(ctx, tx, ch.CaseID, nc, now)
+	return syncFindings(ctx, tx, ch.CaseID, nc, true, now)
 }
 
 // update applies (or, when stale, only records) a new version of a case.
@@ -221,7 +221,7 @@ func (s *Service) update(ctx context.Context, tx pgx.Tx, source string, cur lock
 	if err := insertVersion(ctx, tx, ch, true, now); err != nil {
 		return err
 	}
-	return syncFindings(ctx, tx, cur.id, nc, now)
+	return syncFindings(ctx, tx, cur.id, nc, false, now)
 }
 
 // derived are case columns computed from the snapshot.

@@ -25,8 +25,9 @@ var normalizerCodes = []string{
 // syncFindings makes the open findings of a case match what this version
 // reports: new ones are opened, ones still reported get last_seen_at bumped
 // (and their latest raw value), and normalizer findings this version no
-// longer reports are resolved.
-func syncFindings(ctx context.Context, tx pgx.Tx, caseID int64, nc normalize.Case, now time.Time) error {
+// longer reports are resolved. created says the case was inserted in this
+// transaction: it has no findings yet, so there is nothing to resolve.
+func syncFindings(ctx context.Context, tx pgx.Tx, caseID int64, nc normalize.Case, created bool, now time.Time) error {
 	var fields, codes, raws, suggestions []string
 	seen := map[[2]string]bool{}
 	for _, f := range nc.Findings {
@@ -47,6 +48,9 @@ func syncFindings(ctx context.Context, tx pgx.Tx, caseID int64, nc normalize.Cas
 		if err != nil {
 			return fmt.Errorf("upsert findings: %w", err)
 		}
+	}
+	if created {
+		return nil
 	}
 	_, err := tx.Exec(ctx, `UPDATE data_findings d SET resolved_at = $2
 		WHERE d.case_id = $1 AND d.resolved_at IS NULL AND d.code = ANY($5::text[])

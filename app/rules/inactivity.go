@@ -92,7 +92,7 @@ func (p *Planner) checkIn(ctx context.Context, r Rule, caseID int64, prefix stri
 	ds := Fire(in, r, fmt.Sprintf("no status change for %d days", r.InactivityDays))
 	w := p.newWriter(prep, caseID, c.ClientID, 0, now)
 	err = p.inTx(ctx, caseID, func(tx pgx.Tx) error {
-		vars, err := Vars(ctx, tx, prep.cfg, c.Snapshot, in.Location, emptyChanges, "inactivity")
+		vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, c.Snapshot, in.Location, emptyChanges, "inactivity")
 		if err != nil {
 			return err
 		}

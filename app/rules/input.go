@@ -76,6 +76,38 @@ type Querier interface {
 // staff names, firm values from cfg, and times in loc (the client's zone).
 // The portal's preview calls it too, so a preview shows what a send would.
 func Vars(ctx context.Context, q Querier, cfg Config, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
+	labels, err := statusLabels(ctx, q)
+	if err != nil {
+		return render.Vars{}, err
+	}
+	return templateVars(ctx, q, cfg, labels, c, loc, diff, eventType)
+}
+
+// statusLabels reads each canonical status's label by key.
+func statusLabels(ctx context.Context, q Querier) (map[string]string, error) {
+	rows, err := q.Query(ctx, `SELECT key, label FROM canonical_statuses`)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read status labels: %w", derrors.Unavailable, err)
+	}
+	labels := map[string]string{}
+	for rows.Next() {
+		var k, l string
+		if err := rows.Scan(&k, &l); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read status labels: %w", err)
+		}
+		labels[k] = l
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%w: read status labels: %w", derrors.Unavailable, err)
+	}
+	return labels, nil
+}
+
+// templateVars is Vars with the status labels already read (the planner
+// keeps them in its snapshot).
+func templateVars(ctx context.Context, q Querier, cfg Config, labels map[string]string, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
 	v := render.Vars{
 		CaseID:             c.CaseID,
 		CaseNumber:         deref(c.CaseNumber, ""),
@@ -105,20 +137,6 @@ func Vars(ctx context.Context, q Querier, cfg Config, c normalize.Case, loc *tim
 			*d.dst = render.Date{T: sd.Time, DateOnly: sd.DateOnly}
 		}
 	}
-	labels := map[string]string{}
-	rows, err := q.Query(ctx, `SELECT key, label FROM canonical_statuses`)
-	if err != nil {
-		return v, fmt.Errorf("read status labels: %w", err)
-	}
-	for rows.Next() {
-		var k, l string
-		if err := rows.Scan(&k, &l); err != nil {
-			rows.Close()
-			return v, err
-		}
-		labels[k] = l
-	}
-	rows.Close()
 	label := func(s *string) string {
 		if s == nil {
 			return ""
@@ -133,17 +151,37 @@ func Vars(ctx context.Context, q Querier, cfg Config, c normalize.Case, loc *tim
 	if diff.Status != nil {
 		v.OldCaseStatus = label(diff.Status.From)
 	}
-	for _, s := range []struct {
-		id  *string
-		dst *string
-	}{{c.AttorneyID, &v.AssignedAttorneyName}, {c.ParalegalID, &v.AssignedParalegalName}} {
-		if s.id == nil {
-			continue
+	var staff []string
+	for _, id := range []*string{c.AttorneyID, c.ParalegalID} {
+		if id != nil {
+			staff = append(staff, *id)
 		}
-		err := q.QueryRow(ctx, `SELECT name FROM staff_users WHERE cms_id = $1 AND active`, *s.id).Scan(s.dst)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return v, fmt.Errorf("read staff name: %w", err)
+	}
+	if len(staff) == 0 {
+		return v, nil
+	}
+	rows, err := q.Query(ctx, `SELECT cms_id, name FROM staff_users WHERE cms_id = ANY($1) AND active`, staff)
+	if err != nil {
+		return v, fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
+	}
+	names := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return v, fmt.Errorf("read staff names: %w", err)
 		}
+		names[id] = name
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return v, fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
+	}
+	if c.AttorneyID != nil {
+		v.AssignedAttorneyName = names[*c.AttorneyID]
+	}
+	if c.ParalegalID != nil {
+		v.AssignedParalegalName = names[*c.ParalegalID]
 	}
 	return v, nil
 }

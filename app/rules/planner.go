@@ -187,7 +187,7 @@ func (p *Planner) plan(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.C
 			return Planned{}, err
 		}
 	}
-	vars, err := Vars(ctx, tx, prep.cfg, ch.New, in.Location, ch.Diff, eventType(ch))
+	vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, ch.New, in.Location, ch.Diff, eventType(ch))
 	if err != nil {
 		return Planned{}, err
 	}

@@ -144,7 +144,7 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 			return err
 		}
 		ds := Fire(in, r, fmt.Sprintf("%s reminder for %s", r.DateField, d.String()))
-		vars, err := Vars(ctx, tx, prep.cfg, c.Snapshot, in.Location, emptyChanges, "reminder")
+		vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, c.Snapshot, in.Location, emptyChanges, "reminder")
 		if err != nil {
 			return err
 		}

@@ -12,13 +12,15 @@ import (
 )
 
 // snapshot is what every plan reads and staff rarely change: the enabled
-// rules, per template key the channels it exists on, and per key and
-// channel the language variants with their current versions.
+// rules, per template key the channels it exists on, per key and channel
+// the language variants with their current versions, and the status labels.
 type snapshot struct {
 	fingerprint string
 	rules       []Rule
 	channels    map[string][]string
 	variants    map[[2]string][]content.Template
+	// labels are the canonical statuses' labels by key.
+	labels map[string]string
 }
 
 // template returns the variant of template key on channel to send in
@@ -47,13 +49,15 @@ type snapshotCache struct {
 	last *snapshot
 }
 
-// fingerprintSQL changes whenever a row of rules or message_templates is
-// inserted, updated or deleted, in any process: every write gives the row a
-// new xmin (freezing keeps it), so the count and the sum of xmins move. It
-// reads two small tables, where loading the snapshot reads every rule and
-// every template with its current version's bodies.
+// fingerprintSQL changes whenever a row of rules, message_templates or
+// canonical_statuses is inserted, updated or deleted, in any process: every
+// write gives the row a new xmin (freezing keeps it), so the count and the
+// sum of xmins move. It reads three small tables, where loading the
+// snapshot reads every rule and every template with its current version's
+// bodies.
 const fingerprintSQL = `SELECT (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM rules)
-	|| '/' || (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM message_templates)`
+	|| '/' || (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM message_templates)
+	|| '/' || (SELECT count(*) || ':' || COALESCE(sum(xmin::text::bigint), 0) FROM canonical_statuses)`
 
 // current returns the rules and templates as of now: the cached
 // snapshot when nothing changed since it was loaded (one small query),
@@ -79,7 +83,12 @@ func (p *Planner) current(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
-	s := &snapshot{fingerprint: fp, rules: rules, channels: map[string][]string{}, variants: map[[2]string][]content.Template{}}
+	labels, err := statusLabels(ctx, p.db.Pool)
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{fingerprint: fp, rules: rules, channels: map[string][]string{}, variants: map[[2]string][]content.Template{},
+		labels: labels}
 	for _, f := range fams {
 		if !slices.Contains(s.channels[f.Key], f.Channel) {
 			s.channels[f.Key] = append(s.channels[f.Key], f.Channel)

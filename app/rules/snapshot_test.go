@@ -49,9 +49,10 @@ func TestPlannerSeesRuleChangesFromAnotherProcess(t *testing.T) {
 }
 
 // TestPlannerRendersTheClientsLanguageAndEditedTemplates checks the
-// templates the planner keeps in its snapshot: each client gets the variant
-// in their language (the firm default when there is none), and a new
-// version saved by another process is what the next plan renders.
+// templates and status labels the planner keeps in its snapshot: each
+// client gets the variant in their language (the firm default when there is
+// none), and a new version or a renamed status saved by another process is
+// what the next plan renders.
 func TestPlannerRendersTheClientsLanguageAndEditedTemplates(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -69,7 +70,7 @@ func TestPlannerRendersTheClientsLanguageAndEditedTemplates(t *testing.T) {
 
 	if _, err := e.db.Pool.Exec(ctx, `WITH t AS (SELECT id FROM message_templates WHERE key = 'welcome' AND channel = 'email' AND language = 'en'),
 		v AS (INSERT INTO template_versions (template_id, version, subject, body_html, body_text, body_sms, change_note, created_by)
-			SELECT t.id, 2, 'Welcome aboard, {{ client_first_name }}', '<p>Hi</p>', 'Hi', '', 'shorter', 'test' FROM t RETURNING id, template_id)
+			SELECT t.id, 2, 'Welcome aboard, {{ client_first_name }} ({{ status }})', '<p>Hi</p>', 'Hi', '', 'shorter', 'test' FROM t RETURNING id, template_id)
 		UPDATE message_templates m SET current_version_id = v.id FROM v WHERE m.id = v.template_id`); err != nil {
 		t.Fatal(err)
 	}
@@ -77,5 +78,16 @@ func TestPlannerRendersTheClientsLanguageAndEditedTemplates(t *testing.T) {
 	third.CaseID, third.ClientID = "M-3", sp("cl-3")
 	edited := e.apply(third)
 	e.plan(edited)
-	eq(t, "subject after another process saved version 2", subject(edited), []string{"Welcome aboard, Maria"})
+	eq(t, "subject after another process saved version 2", subject(edited), []string{"Welcome aboard, Maria (Intake Complete)"})
+
+	// Status labels are in the snapshot too: a renamed status is what the
+	// next plan renders.
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE canonical_statuses SET label = 'Signed up' WHERE key = 'intake_complete'`); err != nil {
+		t.Fatal(err)
+	}
+	fourth := maria("intake_complete", nil)
+	fourth.CaseID, fourth.ClientID = "M-4", sp("cl-4")
+	relabelled := e.apply(fourth)
+	e.plan(relabelled)
+	eq(t, "subject after another process renamed the status", subject(relabelled), []string{"Welcome aboard, Maria (Signed up)"})
 }
