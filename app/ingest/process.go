@@ -127,12 +127,18 @@ func (s *Service) deleted(ctx context.Context, ev claimed, del *DeletedError, ou
 }
 
 // claim takes ownership of the event for ClaimTimeout. ok is false when
-// there is nothing to do; a missing event is derrors.NotFound.
+// there is nothing to do; a missing event is derrors.NotFound. Like the
+// event's transaction (commitTx), the claim commits without waiting for the
+// WAL flush (set_config is local to the statement's own transaction): a
+// claim lost in a crash leaves the event as it was, for the sweeper, and
+// the event's transaction or its recorded failure, later in the WAL, flush
+// it anyway.
 func (s *Service) claim(ctx context.Context, id int64) (claimed, bool, error) {
 	now := s.clock.Now()
 	ev := claimed{id: id}
 	err := s.db.Pool.QueryRow(ctx, `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1,
 			claimed_until = $2
+		FROM (SELECT set_config('synchronous_commit', 'off', true)) async
 		WHERE id = $1 AND (status = 'received'
 			OR (status = 'processing' AND coalesce(claimed_until, received_at) < $3)
 			OR (status = 'failed' AND retry_at <= $3))
@@ -224,11 +230,24 @@ func (s *Service) handle(ctx context.Context, ev claimed) (committed, error) {
 	}
 }
 
+// commitTx begins the event's transaction with synchronous_commit off: the
+// commit returns without waiting for the WAL flush (PostgreSQL flushes it
+// within three wal_writer_delay). Nothing is lost by that. The event itself
+// was committed durably when it was accepted, and this transaction only
+// writes what is derived from it; a crash that loses the commit leaves the
+// event unprocessed, and the sweeper processes it again under the same
+// idempotency keys. Nothing leaves Herald on the strength of this commit: a
+// message is sent only after delivery's claim on it commits synchronously,
+// which flushes the WAL up to and past this commit. A delivery wake-up is
+// only a hint: for a message lost that way delivery finds no row (or, its
+// id reused, another message it handles by that message's own status).
+var commitTx = pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL synchronous_commit = off"}
+
 // commit applies the case, plans its messages and marks the event processed
 // (or stale) in one transaction, so the event is done exactly when its
 // effects are committed.
 func (s *Service) commit(ctx context.Context, ev claimed, nc normalize.Case, at *time.Time, prep rules.Prepared) (committed, error) {
-	tx, err := s.db.Pool.Begin(ctx)
+	tx, err := s.db.Pool.BeginTx(ctx, commitTx)
 	if err != nil {
 		return committed{}, fmt.Errorf("%w: begin: %w", derrors.Unavailable, err)
 	}
