@@ -133,19 +133,20 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, source string, eventID i
 	return ch, nil
 }
 
-// create inserts a case seen for the first time.
+// create inserts a case seen for the first time: the client, the case and
+// its first version in one statement.
 func (s *Service) create(ctx context.Context, tx pgx.Tx, source string, ch *Change, now time.Time) error {
 	nc := ch.New
 	if nc.ClientID == nil {
 		return ErrMissingClient
 	}
-	clientID, err := upsertClient(ctx, tx, source, nc, now)
+	ch.Created, ch.Version = true, 1
+	ch.Diff = normalize.Diff(nil, &nc)
+	snap, err := json.Marshal(nc)
 	if err != nil {
 		return err
 	}
-	ch.Created, ch.ClientID, ch.Version = true, clientID, 1
-	ch.Diff = normalize.Diff(nil, &nc)
-	snap, err := json.Marshal(nc)
+	diff, err := json.Marshal(ch.Diff)
 	if err != nil {
 		return err
 	}
@@ -154,21 +155,27 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, source string, ch *Chan
 	if nc.Status != nil {
 		statusChangedAt = &now
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO cases (source, external_id, client_id, case_number, case_type, status,
-			status_raw, attorney_id, paralegal_id, cms_paused, next_court_at, snapshot, version, cms_updated_at,
-			status_changed_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $15)
-		ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
-		source, nc.CaseID, clientID, nc.CaseNumber, nc.CaseType, nc.Status, nc.StatusRaw, nc.AttorneyID,
-		nc.ParalegalID, col.paused, col.nextCourtAt, snap, ch.OccurredAt, statusChangedAt, now).Scan(&ch.CaseID)
+	c := nc.Client
+	// The case insert does nothing when another transaction created the
+	// case first: then no version is inserted and no row returned.
+	err = tx.QueryRow(ctx, `WITH cl AS (`+upsertClientSQL+` RETURNING id),
+		c AS (INSERT INTO cases (source, external_id, client_id, case_number, case_type, status,
+				status_raw, attorney_id, paralegal_id, cms_paused, next_court_at, snapshot, version, cms_updated_at,
+				status_changed_at, created_at, updated_at)
+			VALUES ($1, $10, (SELECT id FROM cl), $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21, $9, $9)
+			ON CONFLICT (source, external_id) DO NOTHING RETURNING id, client_id)
+		INSERT INTO case_versions (case_id, version, inbound_event_id, snapshot, diff, applied, occurred_at, created_at)
+		SELECT c.id, 1, $22::bigint, $19, $23::jsonb, true, $20, $9 FROM c
+		RETURNING case_id, (SELECT client_id FROM c)`,
+		source, *nc.ClientID, c.FirstName, c.LastName, c.Email, c.MobilePhone, c.PreferredLanguage, c.Timezone, now,
+		nc.CaseID, nc.CaseNumber, nc.CaseType, nc.Status, nc.StatusRaw, nc.AttorneyID, nc.ParalegalID,
+		col.paused, col.nextCourtAt, snap, ch.OccurredAt, statusChangedAt,
+		nullEventID(ch.InboundEventID), diff).Scan(&ch.CaseID, &ch.ClientID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errRaced
 	}
 	if err != nil {
-		return err
-	}
-	if err := insertVersion(ctx, tx, ch, true, now); err != nil {
-		return err
+		return fmt.Errorf("insert case: %w", err)
 	}
 	return syncFindings(ctx, tx, ch.CaseID, nc, true, now)
 }
@@ -250,26 +257,38 @@ func (s *Service) columns(nc normalize.Case) derived {
 	return d
 }
 
-// upsertClient creates or refreshes the client from the case's contact
-// details. A changed email clears the bounce flag: the new address has not
-// bounced.
-func upsertClient(ctx context.Context, tx pgx.Tx, source string, nc normalize.Case, now time.Time) (int64, error) {
-	c := nc.Client
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO clients (source, external_id, first_name, last_name, email, mobile_phone,
+// upsertClientSQL creates or refreshes the client from the case's contact
+// details ($1 source, $2 the client's external id, $3-$8 first and last
+// name, email, mobile phone, language, time zone, $9 now). A changed email
+// clears the bounce flag: the new address has not bounced.
+const upsertClientSQL = `INSERT INTO clients (source, external_id, first_name, last_name, email, mobile_phone,
 			preferred_language, timezone, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 		ON CONFLICT (source, external_id) DO UPDATE SET first_name = EXCLUDED.first_name,
 			last_name = EXCLUDED.last_name, email = EXCLUDED.email, mobile_phone = EXCLUDED.mobile_phone,
 			preferred_language = EXCLUDED.preferred_language, timezone = EXCLUDED.timezone,
 			email_invalid = CASE WHEN clients.email IS DISTINCT FROM EXCLUDED.email THEN false ELSE clients.email_invalid END,
-			updated_at = EXCLUDED.updated_at
-		RETURNING id`,
+			updated_at = EXCLUDED.updated_at`
+
+// upsertClient creates or refreshes the client (upsertClientSQL).
+func upsertClient(ctx context.Context, tx pgx.Tx, source string, nc normalize.Case, now time.Time) (int64, error) {
+	c := nc.Client
+	var id int64
+	err := tx.QueryRow(ctx, upsertClientSQL+` RETURNING id`,
 		source, *nc.ClientID, c.FirstName, c.LastName, c.Email, c.MobilePhone, c.PreferredLanguage, c.Timezone, now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("upsert client: %w", err)
 	}
 	return id, nil
+}
+
+// nullEventID is the inbound_event_id column's value: NULL for a version
+// with no inbound event.
+func nullEventID(id int64) *int64 {
+	if id > 0 {
+		return &id
+	}
+	return nil
 }
 
 func insertVersion(ctx context.Context, tx pgx.Tx, ch *Change, applied bool, now time.Time) error {
@@ -281,14 +300,10 @@ func insertVersion(ctx context.Context, tx pgx.Tx, ch *Change, applied bool, now
 	if err != nil {
 		return err
 	}
-	var eventID *int64
-	if ch.InboundEventID > 0 {
-		eventID = &ch.InboundEventID
-	}
 	_, err = tx.Exec(ctx, `INSERT INTO case_versions (case_id, version, inbound_event_id, snapshot, diff, applied,
 			occurred_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		ch.CaseID, ch.Version, eventID, snap, diff, applied, ch.OccurredAt, now)
+		ch.CaseID, ch.Version, nullEventID(ch.InboundEventID), snap, diff, applied, ch.OccurredAt, now)
 	if err != nil {
 		return fmt.Errorf("insert case version: %w", err)
 	}

@@ -324,3 +324,68 @@ func TestApplyResetsDerivedFlags(t *testing.T) {
 		t.Errorf("new email and court date: email_invalid=%v hearing confirmed=%v, want both cleared", invalid, confirmed)
 	}
 }
+
+// TestApplyInLosesTheCreationRaceInsideItsTransaction creates a case in one
+// open transaction while a second transaction applies another event for
+// the same new case: the second waits, finds the case created when the
+// first commits, and records its event as version 2 in the same
+// transaction (the caller's other writes are not thrown away).
+func TestApplyInLosesTheCreationRaceInsideItsTransaction(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first, second := e.inbound(t, "e1"), e.inbound(t, "e2")
+	nc := func(n string) normalize.Case {
+		return e.kase(t, "C-9", "CL-9", map[string]any{"status": "Retained", "case_number": n}, nil)
+	}
+	txA, err := e.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txA.Rollback(ctx)
+	if ch, err := e.svc.ApplyIn(ctx, txA, "generic", first, nc("1"), nil); err != nil || !ch.Created {
+		t.Fatalf("ApplyIn(first) = %+v, %v; want the case created", ch, err)
+	}
+	type result struct {
+		ch  cases.Change
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		tx, err := e.db.Pool.Begin(ctx)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer tx.Rollback(ctx)
+		ch, err := e.svc.ApplyIn(ctx, tx, "generic", second, nc("2"), nil)
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		done <- result{ch, err}
+	}()
+	// Commit the first only once the second waits on its row lock.
+	for i, waiting := 0, false; !waiting; i++ {
+		if i == 5000 {
+			t.Fatal("the second ApplyIn never waited on the first's row lock")
+		}
+		if err := e.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := txA.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.ch.Created || r.ch.Version != 2 {
+		t.Fatalf("ApplyIn(second) = %+v, %v; want version 2 of the case the first created", r.ch, r.err)
+	}
+	var cases, versions, clients int
+	if err := e.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_versions),
+		(SELECT count(*) FROM clients)`).Scan(&cases, &versions, &clients); err != nil {
+		t.Fatal(err)
+	}
+	if cases != 1 || versions != 2 || clients != 1 {
+		t.Errorf("cases %d versions %d clients %d, want 1, 2, 1", cases, versions, clients)
+	}
+}
