@@ -72,20 +72,25 @@ func NormalizeAddress(channel, address string) string {
 
 // IsOptedOut reports whether address has opted out of channel.
 func (s *Store) IsOptedOut(ctx context.Context, channel, address string) (bool, error) {
-	return s.IsOptedOutIn(ctx, s.db.Pool, channel, address)
+	return scanOptedOut(s.db.Pool.QueryRow(ctx, optedOutSQL, channel, NormalizeAddress(channel, address)))
 }
 
-// Querier runs IsOptedOutIn's query: the pool, or a caller's transaction.
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// QueueOptedOut queues IsOptedOut's query on b, for a caller that sends it
+// with other reads in one round trip (the planner, in its transaction).
+// When b's results are read, out is set, or the error is returned from
+// closing them.
+func (s *Store) QueueOptedOut(b *pgx.Batch, channel, address string, out *bool) {
+	b.Queue(optedOutSQL, channel, NormalizeAddress(channel, address)).QueryRow(func(row pgx.Row) (err error) {
+		*out, err = scanOptedOut(row)
+		return err
+	})
 }
 
-// IsOptedOutIn is IsOptedOut read through q, for a caller that holds a
-// transaction and must not wait for a second connection.
-func (s *Store) IsOptedOutIn(ctx context.Context, q Querier, channel, address string) (bool, error) {
+const optedOutSQL = `SELECT opted_out FROM opt_outs WHERE channel = $1 AND address = $2`
+
+func scanOptedOut(row pgx.Row) (bool, error) {
 	var out bool
-	err := q.QueryRow(ctx, `SELECT opted_out FROM opt_outs WHERE channel = $1 AND address = $2`,
-		channel, NormalizeAddress(channel, address)).Scan(&out)
+	err := row.Scan(&out)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

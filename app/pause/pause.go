@@ -154,27 +154,26 @@ func (s *Service) Resume(ctx context.Context, scope string, caseID, clientID int
 // then a client override, then a firm-wide one, then the CMS flag. Expired
 // overrides count as lifted. clientID 0 means the case's client.
 func (s *Service) Check(ctx context.Context, caseID, clientID int64) (State, error) {
-	return s.CheckIn(ctx, s.db.Pool, caseID, clientID)
-}
-
-// Querier runs CheckIn's query: the pool, or a caller's transaction.
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// CheckIn is Check read through q. The planner passes the transaction that
-// has just written the case, so the CMS flag it reads is the one this event
-// set, and it needs no second connection while it holds that transaction.
-func (s *Service) CheckIn(ctx context.Context, q Querier, caseID, clientID int64) (State, error) {
 	// One round trip: the first override in force (case, client, firm) and
 	// the case's CMS flag. Planning and every send ask this.
-	var (
-		scope, reason, by *string
-		created, expires  *time.Time
-		cms               *bool
-		cmsSince          *time.Time
-	)
-	err := q.QueryRow(ctx, `
+	return scanCheck(s.db.Pool.QueryRow(ctx, checkSQL, caseID, clientID, s.clock.Now()))
+}
+
+// QueueCheck queues Check's query on b, for a caller that sends it with
+// other reads in one round trip (the planner, through the transaction that
+// has just written the case, so the CMS flag it reads is this event's).
+// When b's results are read, st is set, or the error is returned from
+// closing them.
+func (s *Service) QueueCheck(b *pgx.Batch, caseID, clientID int64, st *State) {
+	b.Queue(checkSQL, caseID, clientID, s.clock.Now()).QueryRow(func(row pgx.Row) (err error) {
+		*st, err = scanCheck(row)
+		return err
+	})
+}
+
+// checkSQL reads the first override in force for case $1 (client $2, or
+// the case's when 0) at $3, and the case's CMS flag.
+const checkSQL = `
 		SELECT p.scope, p.reason, p.paused_by, p.created_at, p.expires_at, c.cms_paused, COALESCE(c.cms_updated_at, c.updated_at)
 		FROM (SELECT 1) one
 		LEFT JOIN LATERAL (
@@ -185,8 +184,16 @@ func (s *Service) CheckIn(ctx context.Context, q Querier, caseID, clientID int64
 			    OR scope = 'firm')
 			ORDER BY CASE scope WHEN 'case' THEN 0 WHEN 'client' THEN 1 ELSE 2 END, created_at
 			LIMIT 1) p ON true
-		LEFT JOIN cases c ON c.id = $1`, caseID, clientID, s.clock.Now()).
-		Scan(&scope, &reason, &by, &created, &expires, &cms, &cmsSince)
+		LEFT JOIN cases c ON c.id = $1`
+
+func scanCheck(row pgx.Row) (State, error) {
+	var (
+		scope, reason, by *string
+		created, expires  *time.Time
+		cms               *bool
+		cmsSince          *time.Time
+	)
+	err := row.Scan(&scope, &reason, &by, &created, &expires, &cms, &cmsSince)
 	if err != nil {
 		return State{}, fmt.Errorf("%w: check pause: %w", derrors.Unavailable, err)
 	}

@@ -85,7 +85,7 @@ func (p *Planner) checkIn(ctx context.Context, r Rule, caseID int64, prefix stri
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, p.db.Pool, prep.snap, caseID, c.ClientID, c.Snapshot, now)
+	in, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
 	if err != nil {
 		return false, err
 	}

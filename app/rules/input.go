@@ -15,40 +15,49 @@ import (
 	"github.com/heraldhq/herald/app/render"
 )
 
+// batchSender sends queued reads in one round trip: the planning
+// transaction, or the pool for the sweeps.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // input gathers the state Evaluate needs about a case at now: pause,
 // reachable channels, opt-outs, time zone, language, and from snap the
-// enabled rules and the template channels. It reads through q: the
-// planning transaction, or the pool.
-func (p *Planner) input(ctx context.Context, q Querier, snap *snapshot, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
-	st, err := p.pauses.CheckIn(ctx, q, caseID, clientID)
-	if err != nil {
-		return Input{}, fmt.Errorf("check pause: %w", err)
+// enabled rules and the template channels. Its reads are queued on b after
+// whatever the caller queued there, and sent through q in one round trip.
+func (p *Planner) input(ctx context.Context, q batchSender, b *pgx.Batch, snap *snapshot, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
+	var st pause.State
+	p.pauses.QueueCheck(b, caseID, clientID, &st)
+	contact := Contact{Email: deref(c.Client.Email, ""), Mobile: deref(c.Client.MobilePhone, "")}
+	var invalid bool
+	if contact.Email != "" && clientID != 0 {
+		// clients.email_invalid is set by bounce handling (package cases owns
+		// the table; this is a read of one flag it keeps).
+		b.Queue(`SELECT email_invalid FROM clients WHERE id = $1`, clientID).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&invalid); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("%w: read client: %w", derrors.Unavailable, err)
+			}
+			return nil
+		})
+	}
+	addrs := map[string]string{ChannelEmail: contact.Email, ChannelSMS: contact.Mobile}
+	outs := map[string]*bool{}
+	for ch, addr := range addrs {
+		if addr != "" {
+			outs[ch] = new(bool)
+			p.optOuts.QueueOptedOut(b, ch, addr, outs[ch])
+		}
+	}
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return Input{}, fmt.Errorf("read pause, client and opt-outs: %w", err)
 	}
 	if !st.Paused && c.IsAutomationPaused != nil && *c.IsAutomationPaused {
 		st = pause.State{Paused: true, Scope: pause.ScopeCMS, By: "cms", Reason: "automation is paused in the CMS (is_automation_paused)"}
 	}
-	contact := Contact{Email: deref(c.Client.Email, ""), Mobile: deref(c.Client.MobilePhone, "")}
-	contact.EmailInvalid = c.HasFinding(normalize.FieldClientEmail, "email_bounced")
-	if contact.Email != "" && clientID != 0 {
-		// clients.email_invalid is set by bounce handling (package cases owns
-		// the table; this is a read of one flag it keeps).
-		var invalid bool
-		err := q.QueryRow(ctx, `SELECT email_invalid FROM clients WHERE id = $1`, clientID).Scan(&invalid)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return Input{}, fmt.Errorf("%w: read client: %w", derrors.Unavailable, err)
-		}
-		contact.EmailInvalid = contact.EmailInvalid || invalid
-	}
+	contact.EmailInvalid = invalid || c.HasFinding(normalize.FieldClientEmail, "email_bounced")
 	opted := map[string]bool{}
-	for ch, addr := range map[string]string{ChannelEmail: contact.Email, ChannelSMS: contact.Mobile} {
-		if addr == "" {
-			continue
-		}
-		out, err := p.optOuts.IsOptedOutIn(ctx, q, ch, addr)
-		if err != nil {
-			return Input{}, fmt.Errorf("check opt-out: %w", err)
-		}
-		opted[ch] = out
+	for ch, out := range outs {
+		opted[ch] = *out
 	}
 	return Input{
 		Now:         now,
@@ -64,8 +73,8 @@ func (p *Planner) input(ctx context.Context, q Querier, snap *snapshot, caseID, 
 	}, nil
 }
 
-// Querier runs the reads input and Vars make: the planner's transaction,
-// or the pool for the sweeps' inputs and the portal's template preview.
+// Querier runs the reads Vars makes: the planner's transaction, or the pool
+// for the portal's template preview.
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row

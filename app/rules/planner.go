@@ -10,7 +10,6 @@ import (
 
 	"github.com/heraldhq/herald/app/cases"
 	"github.com/heraldhq/herald/app/clock"
-	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/pause"
 	"github.com/heraldhq/herald/app/render"
@@ -18,15 +17,16 @@ import (
 )
 
 // PauseChecker answers whether automation is paused (pause.Service). The
-// planner reads it through its own transaction.
+// planner queues the check with its other reads and sends them through its
+// own transaction in one round trip.
 type PauseChecker interface {
-	CheckIn(ctx context.Context, q pause.Querier, caseID, clientID int64) (pause.State, error)
+	QueueCheck(b *pgx.Batch, caseID, clientID int64, st *pause.State)
 }
 
 // OptOuts answers whether an address opted out of a channel (consent.Store),
-// read through the planner's transaction.
+// queued like PauseChecker.
 type OptOuts interface {
-	IsOptedOutIn(ctx context.Context, q consent.Querier, channel, address string) (bool, error)
+	QueueOptedOut(b *pgx.Batch, channel, address string, out *bool)
 }
 
 // Templates lists the templates to render (content.Store). The planner
@@ -139,12 +139,16 @@ func (p *Planner) Plan(ctx context.Context, ch cases.Change) error {
 	if err != nil {
 		return err
 	}
-	var planned Planned
-	err = p.inTx(ctx, ch.CaseID, func(tx pgx.Tx) error {
-		planned, err = p.plan(ctx, tx, prep, ch)
-		return err
-	})
+	tx, err := p.db.Pool.Begin(ctx)
 	if err != nil {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	defer tx.Rollback(ctx)
+	planned, err := p.PlanIn(ctx, tx, prep, ch)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("plan case %d event %d: %w", ch.CaseID, ch.InboundEventID, err)
 	}
 	return p.Wake(ctx, planned)
@@ -155,21 +159,21 @@ func (p *Planner) Plan(ctx context.Context, ch cases.Change) error {
 // takes the case's planning lock in tx. The caller commits, then calls Wake
 // with the result.
 func (p *Planner) PlanIn(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.Change) (Planned, error) {
-	err := p.lockCase(ctx, tx, ch.CaseID)
-	var planned Planned
-	if err == nil {
-		planned, err = p.plan(ctx, tx, prep, ch)
-	}
+	planned, err := p.plan(ctx, tx, prep, ch)
 	if err != nil {
 		return Planned{}, fmt.Errorf("plan case %d event %d: %w", ch.CaseID, ch.InboundEventID, err)
 	}
 	return planned, nil
 }
 
-// plan evaluates the rules for ch and writes what they decide in tx.
+// plan takes the case's planning lock, evaluates the rules for ch and
+// writes what they decide in tx. The lock rides in the first round trip,
+// with input's reads.
 func (p *Planner) plan(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.Change) (Planned, error) {
 	now := p.clock.Now()
-	in, err := p.input(ctx, tx, prep.snap, ch.CaseID, ch.ClientID, ch.New, now)
+	b := &pgx.Batch{}
+	b.Queue(lockSQL, int32(ch.CaseID))
+	in, err := p.input(ctx, tx, b, prep.snap, ch.CaseID, ch.ClientID, ch.New, now)
 	if err != nil {
 		return Planned{}, err
 	}
@@ -217,9 +221,13 @@ func (p *Planner) inTx(ctx context.Context, caseID int64, fn func(tx pgx.Tx) err
 	return tx.Commit(ctx)
 }
 
+// lockSQL takes the case's planning lock ($1, the case id) until the
+// transaction ends.
+const lockSQL = `SELECT pg_advisory_xact_lock(727301, $1::int)`
+
 // lockCase takes the case's planning lock until tx ends.
 func (p *Planner) lockCase(ctx context.Context, tx pgx.Tx, caseID int64) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727301, $1::int)`, int32(caseID)); err != nil {
+	if _, err := tx.Exec(ctx, lockSQL, int32(caseID)); err != nil {
 		return fmt.Errorf("lock case %d: %w", caseID, err)
 	}
 	return nil

@@ -105,7 +105,7 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, p.db.Pool, prep.snap, caseID, c.ClientID, c.Snapshot, now)
+	in, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
 	if err != nil {
 		return false, err
 	}
