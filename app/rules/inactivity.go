@@ -85,17 +85,14 @@ func (p *Planner) checkIn(ctx context.Context, r Rule, caseID int64, prefix stri
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
+	in, staff, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
 	if err != nil {
 		return false, err
 	}
 	ds := Fire(in, r, fmt.Sprintf("no status change for %d days", r.InactivityDays))
 	w := p.newWriter(prep, caseID, c.ClientID, 0, now)
 	err = p.inTx(ctx, caseID, func(tx pgx.Tx) error {
-		vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, c.Snapshot, in.Location, emptyChanges, "inactivity")
-		if err != nil {
-			return err
-		}
+		vars := templateVars(prep.cfg, prep.snap.labels, staff, c.Snapshot, in.Location, emptyChanges, "inactivity")
 		return w.record(ctx, tx, p, keys{prefix: prefix}, "checkin", ds, vars, c.Snapshot)
 	})
 	if err != nil {

@@ -23,9 +23,10 @@ type batchSender interface {
 
 // input gathers the state Evaluate needs about a case at now: pause,
 // reachable channels, opt-outs, time zone, language, and from snap the
-// enabled rules and the template channels. Its reads are queued on b after
+// enabled rules and the template channels; and the names of the case's
+// assigned staff, for templateVars. Its reads are queued on b after
 // whatever the caller queued there, and sent through q in one round trip.
-func (p *Planner) input(ctx context.Context, q batchSender, b *pgx.Batch, snap *snapshot, caseID, clientID int64, c normalize.Case, now time.Time) (Input, error) {
+func (p *Planner) input(ctx context.Context, q batchSender, b *pgx.Batch, snap *snapshot, caseID, clientID int64, c normalize.Case, now time.Time) (Input, map[string]string, error) {
 	var st pause.State
 	p.pauses.QueueCheck(b, caseID, clientID, &st)
 	contact := Contact{Email: deref(c.Client.Email, ""), Mobile: deref(c.Client.MobilePhone, "")}
@@ -48,8 +49,12 @@ func (p *Planner) input(ctx context.Context, q batchSender, b *pgx.Batch, snap *
 			p.optOuts.QueueOptedOut(b, ch, addr, outs[ch])
 		}
 	}
+	staff := map[string]string{}
+	if ids := staffIDs(c); len(ids) > 0 {
+		b.Queue(staffSQL, ids).Query(func(rows pgx.Rows) error { return scanStaff(rows, staff) })
+	}
 	if err := q.SendBatch(ctx, b).Close(); err != nil {
-		return Input{}, fmt.Errorf("read pause, client and opt-outs: %w", err)
+		return Input{}, nil, fmt.Errorf("read pause, client, opt-outs and staff: %w", err)
 	}
 	if !st.Paused && c.IsAutomationPaused != nil && *c.IsAutomationPaused {
 		st = pause.State{Paused: true, Scope: pause.ScopeCMS, By: "cms", Reason: "automation is paused in the CMS (is_automation_paused)"}
@@ -70,7 +75,7 @@ func (p *Planner) input(ctx context.Context, q batchSender, b *pgx.Batch, snap *
 		SettleDelay: p.cfg.SettleDelay,
 		Templates:   snap.channels,
 		Rules:       snap.rules,
-	}, nil
+	}, staff, nil
 }
 
 // Querier runs the reads Vars makes: the planner's transaction, or the pool
@@ -89,7 +94,47 @@ func Vars(ctx context.Context, q Querier, cfg Config, c normalize.Case, loc *tim
 	if err != nil {
 		return render.Vars{}, err
 	}
-	return templateVars(ctx, q, cfg, labels, c, loc, diff, eventType)
+	staff := map[string]string{}
+	if ids := staffIDs(c); len(ids) > 0 {
+		rows, err := q.Query(ctx, staffSQL, ids)
+		if err != nil {
+			return render.Vars{}, fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
+		}
+		if err := scanStaff(rows, staff); err != nil {
+			return render.Vars{}, err
+		}
+	}
+	return templateVars(cfg, labels, staff, c, loc, diff, eventType), nil
+}
+
+// staffSQL reads the names of active staff by CMS id ($1, an array).
+const staffSQL = `SELECT cms_id, name FROM staff_users WHERE cms_id = ANY($1) AND active`
+
+// staffIDs lists the CMS ids of the case's assigned attorney and paralegal.
+func staffIDs(c normalize.Case) []string {
+	var ids []string
+	for _, id := range []*string{c.AttorneyID, c.ParalegalID} {
+		if id != nil {
+			ids = append(ids, *id)
+		}
+	}
+	return ids
+}
+
+// scanStaff reads staffSQL's rows into names (CMS id → name) and closes them.
+func scanStaff(rows pgx.Rows, names map[string]string) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("read staff names: %w", err)
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
+	}
+	return nil
 }
 
 // statusLabels reads each canonical status's label by key.
@@ -114,9 +159,10 @@ func statusLabels(ctx context.Context, q Querier) (map[string]string, error) {
 	return labels, nil
 }
 
-// templateVars is Vars with the status labels already read (the planner
-// keeps them in its snapshot).
-func templateVars(ctx context.Context, q Querier, cfg Config, labels map[string]string, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) (render.Vars, error) {
+// templateVars is Vars with the status labels and staff names (CMS id →
+// name) already read: the planner keeps the labels in its snapshot and
+// reads the names with input's other reads.
+func templateVars(cfg Config, labels, staff map[string]string, c normalize.Case, loc *time.Location, diff normalize.Changes, eventType string) render.Vars {
 	v := render.Vars{
 		CaseID:             c.CaseID,
 		CaseNumber:         deref(c.CaseNumber, ""),
@@ -160,37 +206,11 @@ func templateVars(ctx context.Context, q Querier, cfg Config, labels map[string]
 	if diff.Status != nil {
 		v.OldCaseStatus = label(diff.Status.From)
 	}
-	var staff []string
-	for _, id := range []*string{c.AttorneyID, c.ParalegalID} {
-		if id != nil {
-			staff = append(staff, *id)
-		}
-	}
-	if len(staff) == 0 {
-		return v, nil
-	}
-	rows, err := q.Query(ctx, `SELECT cms_id, name FROM staff_users WHERE cms_id = ANY($1) AND active`, staff)
-	if err != nil {
-		return v, fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
-	}
-	names := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return v, fmt.Errorf("read staff names: %w", err)
-		}
-		names[id] = name
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return v, fmt.Errorf("%w: read staff names: %w", derrors.Unavailable, err)
-	}
 	if c.AttorneyID != nil {
-		v.AssignedAttorneyName = names[*c.AttorneyID]
+		v.AssignedAttorneyName = staff[*c.AttorneyID]
 	}
 	if c.ParalegalID != nil {
-		v.AssignedParalegalName = names[*c.ParalegalID]
+		v.AssignedParalegalName = staff[*c.ParalegalID]
 	}
-	return v, nil
+	return v
 }

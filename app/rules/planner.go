@@ -173,7 +173,7 @@ func (p *Planner) plan(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.C
 	now := p.clock.Now()
 	b := &pgx.Batch{}
 	b.Queue(lockSQL, int32(ch.CaseID))
-	in, err := p.input(ctx, tx, b, prep.snap, ch.CaseID, ch.ClientID, ch.New, now)
+	in, staff, err := p.input(ctx, tx, b, prep.snap, ch.CaseID, ch.ClientID, ch.New, now)
 	if err != nil {
 		return Planned{}, err
 	}
@@ -191,10 +191,7 @@ func (p *Planner) plan(ctx context.Context, tx pgx.Tx, prep Prepared, ch cases.C
 			return Planned{}, err
 		}
 	}
-	vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, ch.New, in.Location, ch.Diff, eventType(ch))
-	if err != nil {
-		return Planned{}, err
-	}
+	vars := templateVars(prep.cfg, prep.snap.labels, staff, ch.New, in.Location, ch.Diff, eventType(ch))
 	if err := w.record(ctx, tx, p, keys{prefix: prefix, perRule: true}, "rule", decisions, vars, ch.New); err != nil {
 		return Planned{}, err
 	}

@@ -105,7 +105,7 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	in, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
+	in, staff, err := p.input(ctx, p.db.Pool, &pgx.Batch{}, prep.snap, caseID, c.ClientID, c.Snapshot, now)
 	if err != nil {
 		return false, err
 	}
@@ -144,10 +144,7 @@ func (p *Planner) fireReminder(ctx context.Context, id int64) (bool, error) {
 			return err
 		}
 		ds := Fire(in, r, fmt.Sprintf("%s reminder for %s", r.DateField, d.String()))
-		vars, err := templateVars(ctx, tx, prep.cfg, prep.snap.labels, c.Snapshot, in.Location, emptyChanges, "reminder")
-		if err != nil {
-			return err
-		}
+		vars := templateVars(prep.cfg, prep.snap.labels, staff, c.Snapshot, in.Location, emptyChanges, "reminder")
 		if err := w.record(ctx, tx, p, keys{prefix: fmt.Sprintf("rem:%d", id)}, "reminder", ds, vars, c.Snapshot); err != nil {
 			return err
 		}
