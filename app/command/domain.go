@@ -175,6 +175,7 @@ func (m *domain) buildDelivery(d *deps) error {
 		Lookup:   lookup,
 		Pauses:   m.pauses,
 		Consent:  m.consent,
+		Reads:    d.db.Pool,
 		Enqueuer: d.jobs,
 		Clock:    d.clock,
 		Log:      d.log,

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/heraldhq/herald/app/consent"
 	"github.com/heraldhq/herald/app/ledger"
+	"github.com/heraldhq/herald/app/pause"
 )
 
 // run performs the send-time checks and the send for a claimed message and
@@ -58,17 +61,13 @@ func (s *Service) check(ctx context.Context, c ledger.Claimed, now time.Time) (r
 			return s.cancel(ctx, c, now, "stale", "the event this reminder is about has passed"), true
 		}
 	}
-	st, err := s.d.Pauses.Check(ctx, deref(c.CaseID), deref(c.ClientID))
+	st, out, err := s.pausedOrOptedOut(ctx, c.Message)
 	if err != nil {
-		return s.release(ctx, c, now, fmt.Errorf("check pause: %w", err)), true
+		return s.release(ctx, c, now, err), true
 	}
 	if st.Paused {
 		reason := fmt.Sprintf("%s: %s pause by %s: %s", ledger.HoldPaused, st.Scope, st.By, st.Reason)
 		return s.hold(ctx, c, now, reason, now, false), true
-	}
-	out, err := s.d.Consent.IsOptedOut(ctx, c.Channel, c.Recipient)
-	if err != nil {
-		return s.release(ctx, c, now, fmt.Errorf("check opt-out: %w", err)), true
 	}
 	if out {
 		return s.cancel(ctx, c, now, "opted_out", "the recipient opted out of "+c.Channel), true
@@ -85,6 +84,21 @@ func (s *Service) check(ctx context.Context, c ledger.Claimed, now time.Time) (r
 		}
 	}
 	return result{}, false
+}
+
+// pausedOrOptedOut reads the pause in force for m's case and client and
+// whether m's recipient opted out of its channel, in one round trip: every
+// send asks both.
+func (s *Service) pausedOrOptedOut(ctx context.Context, m ledger.Message) (pause.State, bool, error) {
+	var st pause.State
+	var out bool
+	b := &pgx.Batch{}
+	s.d.Pauses.QueueCheck(b, deref(m.CaseID), deref(m.ClientID), &st)
+	s.d.Consent.QueueOptedOut(b, m.Channel, m.Recipient, &out)
+	if err := s.d.Reads.SendBatch(ctx, b).Close(); err != nil {
+		return st, false, fmt.Errorf("check pause and opt-out: %w", err)
+	}
+	return st, out, nil
 }
 
 // sent records a provider acceptance; the provider id is committed at once.

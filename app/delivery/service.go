@@ -26,15 +26,23 @@ type Enqueuer interface {
 	EnqueueMessage(ctx context.Context, messageID int64, attempt int, at time.Time) error
 }
 
-// Pauses re-checks the big red button at send time; pause.Service implements it.
+// Pauses re-checks the big red button at send time; pause.Service implements
+// it. The check is queued on the batch of send-time reads (see Reads).
 type Pauses interface {
-	Check(ctx context.Context, caseID, clientID int64) (pause.State, error)
+	QueueCheck(b *pgx.Batch, caseID, clientID int64, st *pause.State)
 }
 
-// Consent answers and records opt-outs; consent.Store implements it.
+// Consent answers and records opt-outs; consent.Store implements it. The
+// opt-out read is queued on the batch of send-time reads (see Reads).
 type Consent interface {
-	IsOptedOut(ctx context.Context, channel, address string) (bool, error)
+	QueueOptedOut(b *pgx.Batch, channel, address string, out *bool)
 	Record(ctx context.Context, tx pgx.Tx, e consent.Event) error
+}
+
+// Reads sends the send-time checks (pause and opt-out) to PostgreSQL in one
+// round trip; *pgxpool.Pool implements it.
+type Reads interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // SMSLookup fetches a sent SMS by provider id to reconcile an unknown
@@ -104,6 +112,7 @@ type Deps struct {
 	Lookup   SMSLookup
 	Pauses   Pauses
 	Consent  Consent
+	Reads    Reads
 	Enqueuer Enqueuer
 	Clock    clock.Clock
 	Log      *slog.Logger
@@ -131,8 +140,8 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		return nil, errors.New("delivery: ledger is required")
 	case d.Senders[ChannelEmail] == nil || d.Senders[ChannelSMS] == nil:
 		return nil, errors.New("delivery: an email and an SMS sender are required")
-	case d.Pauses == nil || d.Consent == nil || d.Enqueuer == nil || d.Clock == nil:
-		return nil, errors.New("delivery: pauses, consent, enqueuer and clock are required")
+	case d.Pauses == nil || d.Consent == nil || d.Reads == nil || d.Enqueuer == nil || d.Clock == nil:
+		return nil, errors.New("delivery: pauses, consent, reads, enqueuer and clock are required")
 	case len(cfg.RetrySchedule) == 0:
 		return nil, errors.New("delivery: the retry schedule is empty")
 	}

@@ -29,6 +29,7 @@ func BenchmarkDeliver(b *testing.B) {
 		Senders:  map[string]delivery.Sender{delivery.ChannelEmail: sb, delivery.ChannelSMS: sb},
 		Pauses:   pause.New(db, clk),
 		Consent:  consent.New(db, clk),
+		Reads:    db.Pool,
 		Enqueuer: &recorder{},
 		Clock:    clk,
 	}, delivery.Config{

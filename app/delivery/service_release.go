@@ -62,17 +62,13 @@ func (s *Service) releasable(ctx context.Context, id int64) (ledger.Message, err
 	if m.Status != ledger.StatusHeld {
 		return m, fmt.Errorf("%w: message %d is %s, not held", derrors.Conflict, id, m.Status)
 	}
-	out, err := s.d.Consent.IsOptedOut(ctx, m.Channel, m.Recipient)
+	st, out, err := s.pausedOrOptedOut(ctx, m)
 	if err != nil {
-		return m, fmt.Errorf("check opt-out: %w", err)
+		return m, err
 	}
 	if out {
 		return m, fmt.Errorf("%w: the recipient opted out of %s since this message was held; Herald never sends to an opted-out address: cancel it",
 			derrors.Conflict, m.Channel)
-	}
-	st, err := s.d.Pauses.Check(ctx, deref(m.CaseID), deref(m.ClientID))
-	if err != nil {
-		return m, fmt.Errorf("check pause: %w", err)
 	}
 	if st.Paused {
 		return m, fmt.Errorf("%w: a %s pause by %s still stands (%s); lift it first, or cancel the message",

@@ -136,6 +136,7 @@ func newHarness(t testing.TB, tweak ...func(*delivery.Config)) *harness {
 		Lookup:   tw,
 		Pauses:   h.pauses,
 		Consent:  h.consent,
+		Reads:    db.Pool,
 		Enqueuer: h.enq,
 		Clock:    h.clk,
 		Log:      slog.New(slog.NewJSONHandler(h.logs, nil)),

@@ -37,7 +37,7 @@ func TestUnclaimUndoesOnlyThisRunsAmbiguousClaim(t *testing.T) {
 	clk := clock.NewFake(now)
 	led := ledger.New(db, clk)
 	s, err := NewService(Deps{Ledger: led, Senders: map[string]Sender{ChannelEmail: noSend{}, ChannelSMS: noSend{}},
-		Pauses: pause.New(db, clk), Consent: consent.New(db, clk), Enqueuer: noWake{}, Clock: clk},
+		Pauses: pause.New(db, clk), Consent: consent.New(db, clk), Reads: db.Pool, Enqueuer: noWake{}, Clock: clk},
 		Config{RetrySchedule: []time.Duration{time.Minute}})
 	if err != nil {
 		t.Fatal(err)

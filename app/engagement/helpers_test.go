@@ -82,7 +82,7 @@ func newEnv(t testing.TB, tweak ...func(*engagement.Config)) *env {
 	chicago, _ := time.LoadLocation("America/Chicago")
 	e.delivery, err = delivery.NewService(delivery.Deps{Ledger: e.ledger,
 		Senders: map[string]delivery.Sender{delivery.ChannelEmail: sg, delivery.ChannelSMS: tw}, Lookup: tw,
-		Pauses: e.pauses, Consent: e.consent, Enqueuer: e.enq, Clock: e.clk},
+		Pauses: e.pauses, Consent: e.consent, Reads: e.db.Pool, Enqueuer: e.enq, Clock: e.clk},
 		delivery.Config{RetrySchedule: []time.Duration{time.Minute},
 			Window: delivery.DefaultWindowPolicy(delivery.Window{Start: 8 * time.Hour, End: 21 * time.Hour}, chicago)})
 	if err != nil {

@@ -52,7 +52,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	pauses := pause.New(db, e.clk)
 	svc, err := delivery.NewService(delivery.Deps{Ledger: e.ledger,
 		Senders: map[string]delivery.Sender{delivery.ChannelEmail: e.sb, delivery.ChannelSMS: e.sb},
-		Pauses:  pauses, Consent: consent.New(db, e.clk), Enqueuer: e, Clock: e.clk},
+		Pauses:  pauses, Consent: consent.New(db, e.clk), Reads: db.Pool, Enqueuer: e, Clock: e.clk},
 		delivery.Config{RetrySchedule: []time.Duration{time.Minute}, Window: delivery.DefaultWindowPolicy(delivery.Window{End: 24 * time.Hour}, time.UTC)})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func withHeld(t *testing.T, wakes *wakeLog) func(*web.Deps) {
 		chicago, _ := time.LoadLocation("America/Chicago")
 		svc, err := delivery.NewService(delivery.Deps{Ledger: ledger.New(d.DB, clk),
 			Senders: map[string]delivery.Sender{delivery.ChannelEmail: sb, delivery.ChannelSMS: sb},
-			Pauses:  pause.New(d.DB, clk), Consent: consent.New(d.DB, clk), Enqueuer: wakes, Clock: clk},
+			Pauses:  pause.New(d.DB, clk), Consent: consent.New(d.DB, clk), Reads: d.DB.Pool, Enqueuer: wakes, Clock: clk},
 			delivery.Config{RetrySchedule: []time.Duration{time.Minute},
 				Window: delivery.DefaultWindowPolicy(delivery.Window{Start: 8 * time.Hour, End: 21 * time.Hour}, chicago)})
 		if err != nil {
