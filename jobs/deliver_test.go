@@ -47,6 +47,7 @@ func TestRedisFlushMidFlightLosesNothing(t *testing.T) {
 		Senders:  map[string]delivery.Sender{delivery.ChannelEmail: sb, delivery.ChannelSMS: sb},
 		Pauses:   pause.New(db, clk),
 		Consent:  consent.New(db, clk),
+		Reads:    db.Pool,
 		Enqueuer: client,
 		Clock:    clk,
 	}, delivery.Config{
