@@ -252,23 +252,9 @@ func TestBatchEnqueueRedisDown(t *testing.T) {
 	defer client.Close()
 
 	const n = 100
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx := context.Background()
-			if i%10 == 0 {
-				c, cancel := context.WithCancel(ctx)
-				cancel()
-				ctx = c
-			}
-			errs[i] = client.EnqueueEvent(ctx, int64(i+1))
-		}()
-	}
+	var errs []error
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() { errs = enqueueConcurrently(client, n, 10); close(finished) }()
 	select {
 	case <-finished:
 	case <-time.After(15 * time.Second):
@@ -295,22 +281,7 @@ func TestBatchEnqueueCancelledCallerDoesNotBreakOthers(t *testing.T) {
 	defer insp.Close()
 
 	const n = 300
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx := context.Background()
-			if i%7 == 0 {
-				c, cancel := context.WithCancel(ctx)
-				cancel()
-				ctx = c
-			}
-			errs[i] = client.EnqueueEvent(ctx, int64(i+1))
-		}()
-	}
-	wg.Wait()
+	errs := enqueueConcurrently(client, n, 7)
 	for i, err := range errs {
 		id := fmt.Sprintf("event:%d", i+1)
 		_, infoErr := insp.GetTaskInfo(jobs.QueueIngest, id)
@@ -429,4 +400,25 @@ func BenchmarkReenqueueQueued(b *testing.B) {
 			}
 		}
 	})
+}
+
+// enqueueConcurrently wakes events 1..n from n goroutines at once, every
+// cancelEvery-th (from the first) with a context already cancelled, and
+// returns each caller's error.
+func enqueueConcurrently(client *jobs.Client, n, cancelEvery int) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx := context.Background()
+			if i%cancelEvery == 0 {
+				c, cancel := context.WithCancel(ctx)
+				cancel()
+				ctx = c
+			}
+			errs[i] = client.EnqueueEvent(ctx, int64(i+1))
+		})
+	}
+	wg.Wait()
+	return errs
 }
