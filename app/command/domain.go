@@ -201,7 +201,8 @@ func (m *domain) buildDelivery(d *deps) error {
 		smsLookup = tw
 	}
 	eng, err := engagement.New(engagement.Deps{DB: d.db, Ledger: m.ledger, Consent: m.consent,
-		Pauses: m.pauses, Lookup: smsLookup, Enqueuer: d.jobs, Clock: d.clock, Log: d.log, Checkin: m.checkinLinks},
+		Pauses: m.pauses, Lookup: smsLookup, Enqueuer: d.jobs, Clock: d.clock, Log: d.log, Checkin: m.checkinLinks,
+		Settings: m.settings},
 		engagementConfig(cfg))
 	if err != nil {
 		return fmt.Errorf("engagement wiring is incomplete: %w", err)

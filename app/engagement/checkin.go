@@ -60,7 +60,8 @@ type checkinCase struct {
 // ErrCheckinInvalid; an expired one returns the firm's details with
 // ErrCheckinExpired, so the page can say whom to call.
 func (s *Service) Checkin(ctx context.Context, token string) (CheckinView, error) {
-	v := CheckinView{FirmName: s.cfg.FirmName, FirmPhone: s.cfg.FirmPhone, Language: "en"}
+	v := CheckinView{Language: "en"}
+	v.FirmName, v.FirmPhone = s.firm(ctx)
 	tok, cc, err := s.checkinToken(ctx, token)
 	if err != nil {
 		return v, err
@@ -79,7 +80,8 @@ func (s *Service) Checkin(ctx context.Context, token string) (CheckinView, error
 // the check-in email it answers becomes replied; a low score creates a
 // staff task, as a score texted back does.
 func (s *Service) AnswerCheckin(ctx context.Context, token string, score int) (CheckinView, error) {
-	v := CheckinView{FirmName: s.cfg.FirmName, FirmPhone: s.cfg.FirmPhone, Language: "en"}
+	v := CheckinView{Language: "en"}
+	v.FirmName, v.FirmPhone = s.firm(ctx)
 	if score < 0 || score > 10 {
 		return v, derrors.Invalid("score", fmt.Sprintf("%d is not a score", score), "choose a number from 0 to 10")
 	}

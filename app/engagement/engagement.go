@@ -25,6 +25,7 @@ import (
 	"github.com/heraldhq/herald/app/derrors"
 	"github.com/heraldhq/herald/app/ledger"
 	"github.com/heraldhq/herald/app/pause"
+	"github.com/heraldhq/herald/app/settings"
 	"github.com/heraldhq/herald/app/store"
 )
 
@@ -65,7 +66,7 @@ type Config struct {
 	FirmName, FirmPhone string
 	// HelpText answers HELP/INFO when Herald answers keywords
 	// (HeraldRepliesToKeywords); default "<firm>: for help call <phone>.
-	// Reply STOP to opt out."
+	// Reply STOP to opt out." with the firm's current name and phone.
 	HelpText string
 	// HeraldRepliesToKeywords makes Herald answer STOP, START and HELP
 	// itself (in the TwiML response) when Twilio did not (no OptOutType).
@@ -99,9 +100,6 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.HelpText == "" {
-		c.HelpText = fmt.Sprintf("%s: for help call %s. Reply STOP to opt out.", c.FirmName, c.FirmPhone)
-	}
 	if c.EscalateBefore == 0 {
 		c.EscalateBefore = 24 * time.Hour
 	}
@@ -166,6 +164,26 @@ type Deps struct {
 	// Checkin verifies the emailed check-in links; nil (no
 	// HERALD_SESSION_SECRET) refuses every link as invalid.
 	Checkin *CheckinLinks
+	// Settings, when set, gives the firm name and phone an admin saved in
+	// the portal (settings.Store) for keyword replies and the check-in
+	// page; Config's are used until one is saved.
+	Settings FirmSettings
+}
+
+// FirmSettings supplies the firm values an admin may change in the portal;
+// settings.Store implements it. On error it still returns values to go on
+// with.
+type FirmSettings interface {
+	Current(ctx context.Context) (settings.Values, error)
+}
+
+// firm is the firm's name and phone as the client should see them now.
+func (s *Service) firm(ctx context.Context) (name, phone string) {
+	if s.d.Settings == nil {
+		return s.cfg.FirmName, s.cfg.FirmPhone
+	}
+	v, _ := s.d.Settings.Current(ctx) // on error: the last values read, or the environment's
+	return v.FirmName, v.FirmPhone
 }
 
 // Service applies provider webhooks and inbound messages and runs the

@@ -155,18 +155,24 @@ func (s *Service) act(ctx context.Context, tx pgx.Tx, in InboundSMS, cl Classifi
 			}
 		}
 		if !wasOut && (cl.Natural || s.keywordReply(in)) {
-			return fmt.Sprintf("%s: you will no longer receive text messages from us. Reply START to opt back in.", s.cfg.FirmName), nil
+			name, _ := s.firm(ctx)
+			return fmt.Sprintf("%s: you will no longer receive text messages from us. Reply START to opt back in.", name), nil
 		}
 	case IntentOptIn:
 		if err := s.recordConsent(ctx, tx, c, in, consent.OptIn, consent.SourceKeyword); err != nil {
 			return "", err
 		}
 		if wasOut && s.keywordReply(in) {
-			return fmt.Sprintf("%s: you will receive text messages from us again. Reply STOP to opt out.", s.cfg.FirmName), nil
+			name, _ := s.firm(ctx)
+			return fmt.Sprintf("%s: you will receive text messages from us again. Reply STOP to opt out.", name), nil
 		}
 	case IntentHelp:
 		if s.keywordReply(in) {
-			return s.cfg.HelpText, nil
+			if s.cfg.HelpText != "" {
+				return s.cfg.HelpText, nil
+			}
+			name, phone := s.firm(ctx)
+			return fmt.Sprintf("%s: for help call %s. Reply STOP to opt out.", name, phone), nil
 		}
 	case IntentConfirm:
 		ok, err := cases.ConfirmHearing(ctx, tx, *c.CaseID, now)
@@ -183,7 +189,8 @@ func (s *Service) act(ctx context.Context, tx pgx.Tx, in InboundSMS, cl Classifi
 		if paused, err := s.paused(ctx, c); err != nil || paused {
 			return "", err
 		}
-		return fmt.Sprintf("%s: thank you, your court date is confirmed. Questions? Call %s.", s.cfg.FirmName, s.cfg.FirmPhone), nil
+		name, phone := s.firm(ctx)
+		return fmt.Sprintf("%s: thank you, your court date is confirmed. Questions? Call %s.", name, phone), nil
 	case IntentScore:
 		return "", s.recordScore(ctx, tx, scoreAnswer{CaseID: c.Checkin.CaseID, ClientID: c.ClientID, MessageID: &c.Checkin.MessageID,
 			InboundID: inboundID, Score: cl.Score, Assignee: c.Assignee, Via: "by text"}, now)
