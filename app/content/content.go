@@ -146,11 +146,20 @@ func (s *Store) Current(ctx context.Context, key, language, channel string) (Tem
 	if err != nil {
 		return Template{}, err
 	}
+	return Pick(ts, key, language, channel, s.defaultLang)
+}
+
+// Pick chooses, among the language variants ts of template key on channel,
+// the one to send in language (render.ChooseLanguage, falling back to the
+// firm's default language). No variant at all is derrors.NotFound. Current
+// uses it, and so does a caller that keeps the variants itself (the
+// planner's snapshot).
+func Pick(ts []Template, key, language, channel, firmDefault string) (Template, error) {
 	langs := make([]string, len(ts))
 	for i, t := range ts {
 		langs[i] = t.Language
 	}
-	pick := render.ChooseLanguage(langs, language, s.defaultLang)
+	pick := render.ChooseLanguage(langs, language, firmDefault)
 	for _, t := range ts {
 		if t.Language == pick {
 			return t, nil

@@ -8,7 +8,6 @@ import (
 
 	"github.com/heraldhq/herald/app/content"
 	"github.com/heraldhq/herald/app/derrors"
-	"github.com/heraldhq/herald/app/render"
 )
 
 // snapshot is what every plan reads and staff rarely change: the enabled
@@ -24,22 +23,9 @@ type snapshot struct {
 }
 
 // template returns the variant of template key on channel to send in
-// language, as content.Store.Current chooses it (render.ChooseLanguage,
-// falling back to the firm's default language). No variant at all is
-// derrors.NotFound.
+// language, as content.Store.Current chooses it (content.Pick).
 func (s *snapshot) template(key, language, channel, firmDefault string) (content.Template, error) {
-	ts := s.variants[[2]string{key, channel}]
-	langs := make([]string, len(ts))
-	for i, t := range ts {
-		langs[i] = t.Language
-	}
-	pick := render.ChooseLanguage(langs, language, firmDefault)
-	for _, t := range ts {
-		if t.Language == pick {
-			return t, nil
-		}
-	}
-	return content.Template{}, fmt.Errorf("%w: no %s template %q", derrors.NotFound, channel, key)
+	return content.Pick(s.variants[[2]string{key, channel}], key, language, channel, firmDefault)
 }
 
 // snapshotCache keeps the last snapshot a planner loaded. It is shared by
