@@ -39,8 +39,8 @@ func ProcessEvent(p EventProcessor, log *slog.Logger) func(ctx context.Context, 
 		switch {
 		case err == nil && out.Result == ingest.ResultSkipped:
 			log.Debug("event skipped", attrs...)
-		case err == nil && out.Wake != nil:
-			log.Warn("event processed; delivery not woken, the sweeper sends its messages", append(attrs, "error", out.Wake)...)
+		case err == nil && out.WakeErr != nil:
+			log.Warn("event processed; delivery not woken, the sweeper sends its messages", append(attrs, "error", out.WakeErr)...)
 		case err == nil:
 			log.Info("event processed", attrs...)
 		case errors.Is(err, derrors.NotFound):

@@ -49,9 +49,9 @@ type Outcome struct {
 	// another worker) or failed.
 	Result string
 	Change *cases.Change
-	// Wake is set when the event committed but delivery could not be woken
+	// WakeErr is set when the event committed but delivery could not be woken
 	// for its new messages; the delivery sweeper finds them by due time.
-	Wake error
+	WakeErr error
 }
 
 // claimed is an inbound event this worker owns until its claim expires.
@@ -91,7 +91,7 @@ func (s *Service) Process(ctx context.Context, inboundEventID int64) (Outcome, e
 	}
 	out.Change, out.CaseID, out.Result = &done.change, done.change.CaseID, done.result
 	if s.opt.Planner != nil {
-		out.Wake = s.opt.Planner.Wake(ctx, done.planned)
+		out.WakeErr = s.opt.Planner.Wake(ctx, done.planned)
 	}
 	return out, nil
 }

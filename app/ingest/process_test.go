@@ -19,11 +19,12 @@ import (
 )
 
 // planner records the changes it is asked to plan and fails while failures
-// remain.
+// remain; Wake answers wakeErr.
 type planner struct {
 	mu       sync.Mutex
 	changes  []cases.Change
 	failures int
+	wakeErr  error
 }
 
 func (p *planner) Prepare(context.Context) (rules.Prepared, error) { return rules.Prepared{}, nil }
@@ -39,7 +40,23 @@ func (p *planner) PlanIn(_ context.Context, _ pgx.Tx, _ rules.Prepared, ch cases
 	return rules.Planned{}, nil
 }
 
-func (p *planner) Wake(context.Context, rules.Planned) error { return nil }
+func (p *planner) Wake(context.Context, rules.Planned) error { return p.wakeErr }
+
+// TestProcessWakeFailureKeepsTheEventProcessed: once the event's transaction
+// committed, a failed delivery wake-up does not undo or retry it (the
+// delivery sweeper finds its messages); Process reports it in WakeErr.
+func TestProcessWakeFailureKeepsTheEventProcessed(t *testing.T) {
+	p := &planner{wakeErr: errors.New("redis down")}
+	e := newEnv(t, ingest.Options{Planner: p})
+	id := e.accept(t, event("evt_1", "", "C-1", map[string]any{"status": "Retained"}))
+	out, err := e.process(t, id)
+	if err != nil || out.Result != ingest.ResultProcessed || out.WakeErr == nil || out.CaseID == 0 {
+		t.Fatalf("Process with delivery not woken = %+v, %v; want processed with WakeErr", out, err)
+	}
+	if r := e.row(t, id); r.Status != ingest.ResultProcessed || r.Attempts != 1 {
+		t.Fatalf("row = %+v, want processed after one attempt", r)
+	}
+}
 
 func (e *env) accept(t *testing.T, body []byte) int64 {
 	t.Helper()
